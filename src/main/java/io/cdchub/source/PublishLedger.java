@@ -1,0 +1,160 @@
+package io.cdchub.source;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+
+/**
+ * Keeps source offsets behind Kafka's acknowledgements. Debezium hands a change to the route and
+ * moves on; the change is published asynchronously, so Debezium must not commit its offset (and
+ * PostgreSQL must not release WAL) until Kafka has the change. Every change is registered here
+ * before Debezium sees it as processed, and the offset store asks {@link #awaitPublished} before it
+ * writes: offsets are written only when every change registered so far is acknowledged or
+ * dead-lettered.
+ *
+ * <p>One ledger per source engine, found by the engine's name, because Debezium instantiates the
+ * offset store itself, by class name.
+ */
+public final class PublishLedger {
+
+    /** Exchange property carrying a change's ledger sequence from the source route to the publisher. */
+    public static final String SEQUENCE_PROPERTY = "CdcHubPublishSequence";
+
+    private static final Map<String, PublishLedger> BY_ENGINE = new ConcurrentHashMap<>();
+
+    private final String engineName;
+    private final AtomicLong sequence = new AtomicLong();
+    private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition progress = lock.newCondition();
+    private volatile Throwable failure;
+    private volatile Runnable onFailure = () -> { };
+
+    private PublishLedger(String engineName) {
+        this.engineName = engineName;
+    }
+
+    /** The ledger of the named source engine, created on first use. */
+    public static PublishLedger forEngine(String engineName) {
+        return BY_ENGINE.computeIfAbsent(engineName, PublishLedger::new);
+    }
+
+    /** Called once when a failure stops publishing, e.g. to restart the source from its last offsets. */
+    public void onFailure(Runnable action) {
+        this.onFailure = action;
+    }
+
+    /** Registers the change in the exchange as in flight; call before handing it to the publisher. */
+    public void register(Exchange exchange) {
+        long seq = sequence.incrementAndGet();
+        inFlight.add(seq);
+        exchange.setProperty(SEQUENCE_PROPERTY, seq);
+    }
+
+    /** Settles the change when the publisher's exchange completes: acknowledged or dead-lettered, or failed. */
+    public void settleOnCompletion(Exchange exchange) {
+        Long seq = exchange.getProperty(SEQUENCE_PROPERTY, Long.class);
+        if (seq == null) {
+            throw new IllegalStateException("Exchange reached the Kafka publisher without a ledger sequence: it bypassed the source route");
+        }
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onComplete(Exchange done) {
+                settle(seq);
+            }
+
+            @Override
+            public void onFailure(Exchange failed) {
+                fail(failed.getException() != null ? failed.getException() : new IllegalStateException("publishing failed"));
+            }
+        });
+    }
+
+    void settle(long seq) {
+        inFlight.remove(seq);
+        signal();
+    }
+
+    void fail(Throwable cause) {
+        boolean first = failure == null;
+        failure = cause;
+        signal();
+        if (first) {
+            onFailure.run();
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The last sequence handed out; everything up to it must be settled before offsets may advance. */
+    public long lastRegistered() {
+        return sequence.get();
+    }
+
+    /**
+     * Waits until every change registered up to {@code upTo} is settled.
+     *
+     * @return null when they are, else why offsets must not advance (a publishing failure or the timeout)
+     */
+    public String awaitPublished(long upTo, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (true) {
+                Throwable failed = failure;
+                if (failed != null) {
+                    return "publishing failed, offsets stay where they are until the source restarts: " + failed;
+                }
+                if (inFlight.isEmpty() || inFlight.first() > upTo) {
+                    return null;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return inFlight.headSet(upTo, true).size() + " changes not yet acknowledged by Kafka after " + timeout.toMillis() + " ms";
+                }
+                progress.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forgets in-flight changes and the failure, once the source has stopped and will replay from its committed offsets. */
+    public void reset() {
+        inFlight.clear();
+        failure = null;
+        signal();
+    }
+
+    public boolean failed() {
+        return failure != null;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    @Override
+    public String toString() {
+        return "PublishLedger[" + engineName + ", in flight " + inFlight.size() + (failure != null ? ", failed: " + failure : "") + "]";
+    }
+}

@@ -1,0 +1,90 @@
+package io.cdchub.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cdchub.testinfra.PostgresServer;
+import io.cdchub.testinfra.TopicReader;
+import io.cdchub.testinfra.TopicReader.Event;
+import org.junit.jupiter.api.Test;
+
+/** One rule per PostgreSQL type family, checked on real events (README: "Value mapping"). */
+class TypeMappingIT extends CaptureContextIT {
+
+    static void createTable(PostgresServer pg) {
+        pg.execute(DB,
+                "DO $$ BEGIN CREATE TYPE capture.mood AS ENUM ('sad', 'ok', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+                """
+                CREATE TABLE IF NOT EXISTS capture.all_types (
+                    id int PRIMARY KEY,
+                    c_smallint smallint, c_integer integer, c_bigint bigint,
+                    c_numeric numeric(38,12), c_numeric_free numeric, c_real real, c_double double precision, c_money money,
+                    c_text text, c_varchar varchar(20), c_char char(3), c_boolean boolean,
+                    c_date date, c_time time, c_timetz timetz, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
+                    c_uuid uuid, c_json json, c_jsonb jsonb,
+                    c_int_array int[], c_text_array text[], c_numeric_array numeric(10,2)[],
+                    c_bytea bytea, c_enum capture.mood, c_null_text text, c_null_int int)""");
+    }
+
+    @Test
+    void everyTypeFamilyHasItsDocumentedJsonForm() {
+        sql("""
+                INSERT INTO capture.all_types VALUES (1,
+                    32767, -2147483648, 9223372036854775807,
+                    12345678901234567890.123456789012, 3.14159265358979323846264338327950288, 1.5, 2.25, 12.34,
+                    'héllo "world"', 'vc', 'ab', true,
+                    '2024-02-29', '13:45:30.123456', '13:45:30+02', '2024-02-29 13:45:30.123456', '2024-02-29 13:45:30.123456+02',
+                    '1 year 2 mons 3 days 04:05:06.78',
+                    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2.50, {"b": null}]}', '{"k": "v", "n": 1.10}',
+                    '{1,2,3}', '{"a","b c"}', '{1.10,2.25}',
+                    '\\xdeadbeef', 'happy', NULL, NULL)""");
+
+        List<Event> events = TopicReader.awaitCount(topic("all_types"), 1);
+        JsonNode after = events.get(0).after();
+
+        assertThat(after.get("c_smallint").toString()).isEqualTo("32767");
+        assertThat(after.get("c_integer").toString()).isEqualTo("-2147483648");
+        assertThat(after.get("c_bigint").toString()).isEqualTo("9223372036854775807");
+        assertThat(after.get("c_numeric").toString()).isEqualTo("12345678901234567890.123456789012");
+        assertThat(after.get("c_numeric_free").toString()).isEqualTo("3.14159265358979323846264338327950288");
+        assertThat(after.get("c_real").toString()).isEqualTo("1.5");
+        assertThat(after.get("c_double").toString()).isEqualTo("2.25");
+        assertThat(after.get("c_money").toString()).isEqualTo("12.34");
+        assertThat(after.get("c_text").asText()).isEqualTo("héllo \"world\"");
+        assertThat(after.get("c_varchar").asText()).isEqualTo("vc");
+        assertThat(after.get("c_char").asText()).isEqualTo("ab ");
+        assertThat(after.get("c_boolean").isBoolean()).isTrue();
+        assertThat(after.get("c_date").asText()).isEqualTo("2024-02-29");
+        assertThat(after.get("c_time").asText()).isEqualTo("13:45:30.123456");
+        assertThat(after.get("c_timetz").asText()).isEqualTo("11:45:30Z");
+        assertThat(after.get("c_timestamp").asText()).isEqualTo("2024-02-29T13:45:30.123456");
+        assertThat(after.get("c_timestamptz").asText()).isEqualTo("2024-02-29T11:45:30.123456Z");
+        assertThat(after.get("c_interval").asText()).isEqualTo("P1Y2M3DT4H5M6.78S");
+        assertThat(after.get("c_uuid").asText()).isEqualTo("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        assertThat(after.get("c_json").toString()).isEqualTo("{\"a\":[1,2.50,{\"b\":null}]}");
+        assertThat(after.get("c_jsonb").toString()).isEqualTo("{\"k\":\"v\",\"n\":1.10}");
+        assertThat(after.get("c_int_array").toString()).isEqualTo("[1,2,3]");
+        assertThat(after.get("c_text_array").toString()).isEqualTo("[\"a\",\"b c\"]");
+        assertThat(after.get("c_numeric_array").toString()).isEqualTo("[1.10,2.25]");
+        assertThat(after.get("c_bytea").asText()).isEqualTo("3q2+7w==");
+        assertThat(after.get("c_enum").asText()).isEqualTo("happy");
+        assertThat(after.get("c_null_text").isNull()).isTrue();
+        assertThat(after.get("c_null_int").isNull()).isTrue();
+    }
+
+    @Test
+    void unchangedToastValueIsThePlaceholderNeverAFakeValue() {
+        // ~20 kB of poorly compressible text is stored out of line (TOAST); an update that does not
+        // touch it, on a table with the default replica identity, does not send it again.
+        sql("INSERT INTO capture.toasted SELECT 1, string_agg(md5(random()::text), '') , 1 FROM generate_series(1, 700)");
+        sql("UPDATE capture.toasted SET small = 2 WHERE id = 1");
+
+        List<Event> events = TopicReader.awaitCount(topic("toasted"), 2);
+
+        assertThat(events.get(0).after().get("big").asText()).hasSize(32 * 700);
+        assertThat(events.get(1).after().get("small").asInt()).isEqualTo(2);
+        assertThat(events.get(1).after().get("big").asText()).isEqualTo(ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER);
+    }
+}

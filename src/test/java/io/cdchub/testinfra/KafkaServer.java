@@ -1,0 +1,32 @@
+package io.cdchub.testinfra;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.cdchub.embedded.EmbeddedKafkaServer;
+
+/**
+ * A real Kafka broker (KRaft, in this JVM, log on disk) shared by every test in the JVM. Tests may
+ * stop and restart it on the same port and data to simulate an outage.
+ */
+public final class KafkaServer {
+
+    private static EmbeddedKafkaServer shared;
+
+    private KafkaServer() {
+    }
+
+    public static synchronized EmbeddedKafkaServer shared() {
+        if (shared == null) {
+            try {
+                Path dir = Files.createTempDirectory("cdc-hub-kafka-");
+                shared = new EmbeddedKafkaServer(dir, PostgresServer.freePort(), PostgresServer.freePort()).start();
+            } catch (IOException e) {
+                throw new IllegalStateException("Cannot start the test Kafka broker: " + e.getMessage(), e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "stop-test-kafka"));
+        }
+        return shared;
+    }
+}

@@ -1,0 +1,165 @@
+package io.cdchub.testinfra;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A real PostgreSQL server (Debian's binaries, initdb into a temp dir, wal_level=logical), started
+ * once per test JVM and stopped when it exits. PostgreSQL refuses to run as root, so under root it
+ * runs as the 'postgres' user. scripts/install-test-prerequisites.sh installs the binaries.
+ */
+public final class PostgresServer {
+
+    public static final String USER = "postgres";
+
+    private static PostgresServer shared;
+
+    private final Path bin;
+    private final Path root;
+    private final Path data;
+    private final int port;
+    private final boolean asPostgresUser;
+
+    private PostgresServer() throws IOException, InterruptedException {
+        bin = findBinaries();
+        asPostgresUser = "root".equals(System.getProperty("user.name"));
+        root = Files.createTempDirectory("cdc-hub-pg-");
+        data = root.resolve("data");
+        if (asPostgresUser) {
+            UserPrincipal postgres = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(USER);
+            Files.setOwner(root, postgres);
+        }
+        port = freePort();
+        run(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-locale");
+        run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+                "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off"
+                        + " -c synchronous_commit=off -c full_page_writes=off -c max_wal_senders=30 -c max_replication_slots=30"
+                        + " -c max_connections=300 -c wal_sender_timeout=0",
+                "start");
+    }
+
+    /** The server shared by every test in this JVM, started on first use. */
+    public static synchronized PostgresServer shared() {
+        if (shared == null) {
+            try {
+                shared = new PostgresServer();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException("Cannot start the test PostgreSQL: " + e.getMessage()
+                        + " (run scripts/install-test-prerequisites.sh)", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "stop-test-postgres"));
+        }
+        return shared;
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    public DataSource dataSource(String database) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(jdbcUrl(database));
+        ds.setUser(USER);
+        return ds;
+    }
+
+    /** Creates the database unless it exists. */
+    public synchronized void createDatabase(String name) {
+        try (Connection c = dataSource("postgres").getConnection(); Statement st = c.createStatement()) {
+            var rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
+            if (!rs.next()) {
+                st.execute("CREATE DATABASE \"" + name + "\"");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs statements in the database, each in its own autocommit transaction. */
+    public void execute(String database, String... statements) {
+        try (Connection c = dataSource(database).getConnection(); Statement st = c.createStatement()) {
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void stop() {
+        try {
+            run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+        } catch (Exception e) {
+            System.err.println("Test PostgreSQL did not stop cleanly: " + e.getMessage());
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // temp dir; best effort
+        }
+    }
+
+    private void run(String... command) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>();
+        if (asPostgresUser) {
+            full.addAll(List.of("runuser", "-u", USER, "--"));
+        }
+        full.addAll(List.of(command));
+        Process process = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(root.resolve("ctl.log").toFile()).start();
+        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            String log = Files.exists(root.resolve("server.log")) ? Files.readString(root.resolve("server.log")) : "";
+            throw new IOException(String.join(" ", full) + " failed: " + Files.readString(root.resolve("ctl.log")) + "\n" + log);
+        }
+    }
+
+    private static Path findBinaries() throws IOException {
+        String configured = System.getenv("CDC_HUB_TEST_PG_BIN");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path base = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(base)) {
+            try (Stream<Path> versions = Files.list(base)) {
+                var found = versions.map(v -> v.resolve("bin"))
+                        .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                        .max(Comparator.comparingInt(b -> Integer.parseInt(b.getParent().getFileName().toString().replaceAll("\\D", "0"))));
+                if (found.isPresent()) {
+                    return found.get();
+                }
+            }
+        }
+        throw new IOException("No PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package postgresql-15);"
+                + " or set CDC_HUB_TEST_PG_BIN");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+}
