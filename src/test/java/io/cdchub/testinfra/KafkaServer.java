@@ -19,13 +19,17 @@ public final class KafkaServer {
 
     public static synchronized EmbeddedKafkaServer shared() {
         if (shared == null) {
+            Path dir;
             try {
-                Path dir = Files.createTempDirectory("cdc-hub-kafka-");
+                dir = Files.createTempDirectory("cdc-hub-kafka-");
                 shared = new EmbeddedKafkaServer(dir, PostgresServer.freePort(), PostgresServer.freePort()).start();
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot start the test Kafka broker: " + e.getMessage(), e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "stop-test-kafka"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                shared.stop();
+                TempDirs.delete(dir);
+            }, "stop-test-kafka"));
         }
         return shared;
     }

@@ -115,11 +115,7 @@ public final class PostgresServer {
         } catch (Exception e) {
             System.err.println("Test PostgreSQL did not stop cleanly: " + e.getMessage());
         }
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // temp dir; best effort
-        }
+        TempDirs.delete(root);
     }
 
     private void run(String... command) throws IOException, InterruptedException {

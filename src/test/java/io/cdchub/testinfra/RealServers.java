@@ -22,23 +22,28 @@ public class RealServers implements ApplicationContextInitializer<ConfigurableAp
         TestPropertyValues.of(properties()).applyTo(context.getEnvironment());
     }
 
-    /** Connection settings for an application started by a test. */
+    /** Connection settings for an application started by a test, as key=value strings. */
     public static String[] properties() {
+        return settings().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    }
+
+    /** Connection settings for an application started by a test; a fresh data dir each call. Mutable, in order. */
+    public static java.util.Map<String, String> settings() {
         PostgresServer postgres = PostgresServer.shared();
         postgres.createDatabase(DATABASE);
         String kafka = KafkaServer.shared().bootstrapServers();
         try {
-            Path dataDir = Files.createTempDirectory("cdc-hub-data-");
-            return new String[] {
-                "cdc.kafka.bootstrap-servers=" + kafka,
-                "cdc.source.database.hostname=" + postgres.host(),
-                "cdc.source.database.port=" + postgres.port(),
-                "cdc.source.database.dbname=" + DATABASE,
-                "cdc.source.database.user=" + PostgresServer.USER,
-                "cdc.source.database.sslmode=disable",
-                "cdc.data-dir=" + dataDir,
-                "server.port=0",
-            };
+            Path dataDir = TempDirs.create("cdc-hub-data-");
+            java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+            settings.put("cdc.kafka.bootstrap-servers", kafka);
+            settings.put("cdc.source.database.hostname", postgres.host());
+            settings.put("cdc.source.database.port", String.valueOf(postgres.port()));
+            settings.put("cdc.source.database.dbname", DATABASE);
+            settings.put("cdc.source.database.user", PostgresServer.USER);
+            settings.put("cdc.source.database.sslmode", "disable");
+            settings.put("cdc.data-dir", dataDir.toString());
+            settings.put("server.port", "0");
+            return settings;
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

@@ -55,8 +55,13 @@ public final class TopicReader {
 
     /** Every record in the topic now, in partition then offset order; empty when the topic does not exist. */
     public static List<Event> readAll(String topic) {
+        return readAll(KafkaServer.shared().bootstrapServers(), topic);
+    }
+
+    /** Every record in the topic of the given broker now. */
+    public static List<Event> readAll(String bootstrapServers, String topic) {
         Map<String, Object> settings = new HashMap<>();
-        settings.put("bootstrap.servers", KafkaServer.shared().bootstrapServers());
+        settings.put("bootstrap.servers", bootstrapServers);
         settings.put("enable.auto.commit", "false");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
@@ -84,8 +89,14 @@ public final class TopicReader {
 
     /** Waits until the topic holds records satisfying the condition, and returns them all. */
     public static List<Event> await(String topic, Predicate<List<Event>> condition) {
-        return Awaitility.await("records in " + topic).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> readAll(topic), condition::test);
+        return await(KafkaServer.shared().bootstrapServers(), topic, condition);
+    }
+
+    /** Waits until the topic of the given broker holds records satisfying the condition, and returns them all. */
+    public static List<Event> await(String bootstrapServers, String topic, Predicate<List<Event>> condition) {
+        return Awaitility.await("records in " + topic).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
+                .until(() -> readAll(bootstrapServers, topic), condition::test);
     }
 
     /** Waits until the topic holds at least {@code count} records. */

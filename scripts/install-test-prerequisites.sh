@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond Java: the real servers the integration tests start.
+# Safe to run again; installs only what is missing. Needs root (or sudo) for Debian packages;
+# without those rights it says exactly what to install and stops.
+set -euo pipefail
+
+missing=()
+have_postgres_server() { compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null; }
+
+have_postgres_server || missing+=(postgresql)
+# PostgreSQL refuses to run as root; the tests then run it as the 'postgres' user the package creates.
+if [ "$(id -u)" = 0 ] && ! id postgres > /dev/null 2>&1; then missing+=(postgresql); fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "Test prerequisites present: PostgreSQL server binaries ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' '))"
+  exit 0
+fi
+
+packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" = 0 ]; then
+  SUDO=""
+elif command -v sudo > /dev/null && sudo -n true 2> /dev/null; then
+  SUDO="sudo"
+else
+  echo "Missing test prerequisites: Debian packages ${packages}" >&2
+  echo "Install them with: sudo apt-get install -y ${packages}" >&2
+  echo "(or point CDC_HUB_TEST_PG_BIN at a PostgreSQL 12+ bin folder with initdb and pg_ctl)" >&2
+  exit 1
+fi
+
+if ! command -v apt-get > /dev/null; then
+  echo "Missing ${packages}, and this is not a Debian/Ubuntu system: install them with your package manager" >&2
+  exit 1
+fi
+echo "Installing test prerequisites: ${packages}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends ${packages}
+# The package starts a cluster of its own on 5432; the tests start their own servers, so stop it.
+if command -v pg_lsclusters > /dev/null; then
+  pg_lsclusters -h 2> /dev/null | while read -r version cluster _; do
+    $SUDO pg_ctlcluster "$version" "$cluster" stop 2> /dev/null || true
+  done
+fi
+have_postgres_server || { echo "PostgreSQL server binaries still missing after install" >&2; exit 1; }
+echo "Test prerequisites installed"

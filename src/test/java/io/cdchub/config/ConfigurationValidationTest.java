@@ -1,0 +1,57 @@
+package io.cdchub.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.cdchub.CdcHubApplication;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/** A missing or bad setting stops start-up with a message naming the property (and its environment variable). */
+class ConfigurationValidationTest {
+
+    private static final List<String> VALID = List.of(
+            "--cdc.kafka.bootstrap-servers=127.0.0.1:1",
+            "--cdc.source.database.hostname=127.0.0.1",
+            "--cdc.source.database.port=1",
+            "--cdc.source.database.dbname=db",
+            "--cdc.source.database.user=cdc",
+            "--cdc.source.tables=public\\.orders",
+            "--cdc.source.slot=orders_slot");
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "cdc.source.database.hostname|''|must be set",
+        "cdc.source.tables|''|must be set",
+        "cdc.source.tables|public.(orders|invalid regex",
+        "cdc.source.slot|Bad-Slot|replication slot name",
+        "cdc.source.snapshot-mode|sometimes|must be one of",
+        "cdc.source.database.port|70000|TCP port",
+        "cdc.source.poll-interval|0ms|at least 1ms",
+        "cdc.source.max-queue-size|10|larger than cdc.source.max-batch-size",
+        "cdc.topic-prefix|bad prefix!|Kafka topic name",
+        "cdc.dlq.topic|''|Kafka topic name",
+        "cdc.kafka.bootstrap-servers|''|must be set",
+    })
+    void badSettingFailsStartUpNamingTheProperty(String property, String value, String problem) {
+        List<String> args = new ArrayList<>(VALID);
+        args.removeIf(a -> a.startsWith("--" + property + "="));
+        args.add("--" + property + "=" + value);
+
+        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(CdcHubApplication.class)
+                .web(WebApplicationType.NONE).run(args.toArray(String[]::new)).close());
+
+        assertThat(failure).isNotNull();
+        FailureAnalysis analysis = new InvalidConfigurationFailureAnalyzer().analyze(failure);
+        assertThat(analysis).as("failure analysis of %s", failure).isNotNull();
+        assertThat(analysis.getDescription()).contains(property).contains(problem)
+                .contains(InvalidConfigurationException.environmentVariable(property));
+        assertThat(analysis.getAction()).contains(property);
+    }
+}

@@ -1,0 +1,85 @@
+package io.cdchub.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import io.cdchub.testinfra.AppProcess;
+import io.cdchub.testinfra.TempDirs;
+import io.cdchub.testinfra.TopicReader;
+import io.cdchub.testinfra.TopicReader.Event;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README command 1: the embedded profile starts PostgreSQL and Kafka itself, captures the demo
+ * tables, streams the demo changes; SIGTERM (Ctrl-C) leaves no process, port or lock behind; a
+ * second start resumes without a new snapshot.
+ */
+class EmbeddedQuickStartIT {
+
+    @Test
+    void quickStartRunsStopsCleanlyAndResumes() throws Exception {
+        Path dataDir = TempDirs.create("cdc-hub-embedded-");
+        int postgresPort = freePort();
+        int kafkaPort = freePort();
+        int controllerPort = freePort();
+        Map<String, String> settings = Map.of(
+                "cdc.data-dir", dataDir.toString(),
+                "cdc.embedded.postgres.port", String.valueOf(postgresPort),
+                "cdc.embedded.kafka.port", String.valueOf(kafkaPort),
+                "cdc.embedded.kafka.controller-port", String.valueOf(controllerPort),
+                "cdc.embedded.demo-interval", "50ms",
+                "server.port", String.valueOf(freePort()));
+        String kafka = "127.0.0.1:" + kafkaPort;
+        long snapshotReads;
+
+        try (AppProcess first = AppProcess.start("embedded-1", settings, "embedded")) {
+            // the 10 seeded customers, and any the demo added before the snapshot read the table
+            List<Event> customers = TopicReader.await(kafka, "cdc.public.customers", e -> e.size() >= 10);
+            assertThat(customers.stream().filter(e -> "r".equals(e.op())).count()).isGreaterThanOrEqualTo(10);
+            assertThat(TopicReader.await(kafka, "cdc.commodity_prices", e -> e.size() >= 7)).isNotEmpty();
+            TopicReader.await(kafka, "cdc.public.orders", e -> e.stream().anyMatch(o -> "c".equals(o.op())));
+            snapshotReads = TopicReader.readAll(kafka, "cdc.public.customers").stream().filter(e -> "r".equals(e.op())).count();
+            assertThat(first.log()).contains("cdc-hub embedded quick start is running", "psql postgresql://postgres@127.0.0.1:" + postgresPort);
+
+            assertThat(first.terminate(90)).as("exit after SIGTERM").isNotEqualTo(-1);
+        }
+        assertNothingLeftBehind(dataDir, postgresPort, kafkaPort, controllerPort);
+
+        try (AppProcess second = AppProcess.start("embedded-2", settings, "embedded")) {
+            // once the broker is back, the orders of the first run are still there; then new ones arrive
+            int ordersBefore = TopicReader.await(kafka, "cdc.public.orders", e -> !e.isEmpty()).size();
+            TopicReader.await(kafka, "cdc.public.orders", e -> e.size() > ordersBefore + 5);
+            assertThat(TopicReader.readAll(kafka, "cdc.public.customers").stream().filter(e -> "r".equals(e.op())))
+                    .as("no second snapshot").hasSize((int) snapshotReads);
+            assertThat(second.terminate(90)).isNotEqualTo(-1);
+        }
+        assertNothingLeftBehind(dataDir, postgresPort, kafkaPort, controllerPort);
+    }
+
+    private static void assertNothingLeftBehind(Path dataDir, int... ports) throws IOException {
+        assertThat(dataDir.resolve("postgres").resolve("postmaster.pid")).doesNotExist();
+        for (int port : ports) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+            }
+        }
+        try (var processes = ProcessHandle.allProcesses()) {
+            assertThat(processes.map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains(dataDir.toString())))
+                    .as("processes still using " + dataDir).isEmpty();
+        }
+        assertThat(Files.exists(dataDir.resolve("kafka").resolve("meta.properties"))).isTrue();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
