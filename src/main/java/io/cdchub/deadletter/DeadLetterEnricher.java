@@ -44,9 +44,13 @@ public class DeadLetterEnricher {
     public void enrich(Exchange exchange) {
         Message message = exchange.getMessage();
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Object key = message.getHeader(KafkaConstants.KEY);
+        // a change's Kafka records (from the publisher) carry their own key and topic; the first is the event
+        Message record = message.getBody() instanceof List<?> records && !records.isEmpty() && records.get(0) instanceof Message first
+                ? first : message;
+        Object key = record.getHeader(KafkaConstants.KEY);
         byte[] payload = payload(message);
-        String originalTopic = message.getHeader(KafkaConstants.TOPIC, String.class);
+        String originalTopic = record != message ? record.getHeader(KafkaConstants.OVERRIDE_TOPIC, String.class)
+                : message.getHeader(KafkaConstants.TOPIC, String.class);
         Object partition = message.getHeader(KafkaConstants.PARTITION);
         Object offset = message.getHeader(KafkaConstants.OFFSET);
         String identifier = message.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class);

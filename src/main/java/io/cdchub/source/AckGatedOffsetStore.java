@@ -19,11 +19,10 @@ import org.apache.kafka.connect.util.Callback;
  */
 public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
-    /** How long a commit waits for acknowledgements before it gives up and leaves offsets unchanged. */
-    private static final Duration ACK_WAIT = Duration.ofSeconds(10);
-
     private OffsetBackingStore delegate;
     private PublishLedger ledger;
+    /** How long a commit waits for acknowledgements before it gives up and leaves offsets unchanged: offset.flush.timeout.ms. */
+    private Duration ackWait;
 
     protected abstract OffsetBackingStore createDelegate(Map<String, String> workerConfig);
 
@@ -35,6 +34,7 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
             throw new ConnectException("The offset store needs the engine's 'name' to find its publish ledger");
         }
         ledger = PublishLedger.forEngine(engine);
+        ackWait = Duration.ofMillis(config.getLong(WorkerConfig.OFFSET_COMMIT_TIMEOUT_MS_CONFIG));
         delegate = createDelegate(settings);
         delegate.configure(config);
     }
@@ -58,7 +58,7 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
     public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
         String refusal;
         try {
-            refusal = ledger.awaitPublished(ledger.lastRegistered(), ACK_WAIT);
+            refusal = ledger.awaitPublished(ledger.lastRegistered(), ackWait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             refusal = "interrupted while waiting for Kafka acknowledgements";

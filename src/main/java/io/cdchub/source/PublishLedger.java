@@ -84,8 +84,13 @@ public final class PublishLedger {
     }
 
     void fail(Throwable cause) {
-        boolean first = failure == null;
-        failure = cause;
+        boolean first;
+        synchronized (this) {
+            first = failure == null;
+            if (first) {
+                failure = cause; // the first failure is the cause; later ones follow from it
+            }
+        }
         signal();
         if (first) {
             onFailure.run();
