@@ -20,6 +20,8 @@ public final class WatchEvents {
     }
 
     public static void main(String[] args) {
+        // only the events on the console, not the Kafka client's configuration dump
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka")).setLevel(ch.qos.logback.classic.Level.WARN);
         String bootstrap = args.length > 0 ? args[0] : "127.0.0.1:59092";
         Pattern topics = Pattern.compile(args.length > 1 ? args[1] : "cdc\\..*");
         Map<String, Object> settings = Map.of(

@@ -350,26 +350,13 @@ public final class ConnectValueConverter {
                 throw mismatch(schema, value, parent, name, index);
             case FLOAT32:
                 if (value instanceof Float f) {
-                    float v = f;
-                    if (Float.isNaN(v)) {
-                        return NAN;
-                    }
-                    if (Float.isInfinite(v)) {
-                        return v > 0 ? POSITIVE_INFINITY : NEGATIVE_INFINITY;
-                    }
-                    return NODES.numberNode(v);
+                    // numberNode(float) keeps the float's own digits (0.1f stays 0.1, not 0.10000000149011612)
+                    return Float.isFinite(f) ? NODES.numberNode(f.floatValue()) : nonFinite(f);
                 }
                 throw mismatch(schema, value, parent, name, index);
             case FLOAT64:
                 if (value instanceof Double d) {
-                    double v = d;
-                    if (Double.isNaN(v)) {
-                        return NAN;
-                    }
-                    if (Double.isInfinite(v)) {
-                        return v > 0 ? POSITIVE_INFINITY : NEGATIVE_INFINITY;
-                    }
-                    return NODES.numberNode(v);
+                    return Double.isFinite(d) ? NODES.numberNode(d.doubleValue()) : nonFinite(d);
                 }
                 throw mismatch(schema, value, parent, name, index);
             case BOOLEAN:
@@ -669,6 +656,14 @@ public final class ConnectValueConverter {
             return d.getTime();
         }
         throw mismatch(schema, value, parent, name, index);
+    }
+
+    /** JSON has no NaN or infinities: real and double precision columns send them as text. */
+    private static JsonNode nonFinite(double v) {
+        if (Double.isNaN(v)) {
+            return NAN;
+        }
+        return v > 0 ? POSITIVE_INFINITY : NEGATIVE_INFINITY;
     }
 
     private static UnconvertibleChangeException mismatch(Schema schema, Object value, Object parent, String name, int index) {

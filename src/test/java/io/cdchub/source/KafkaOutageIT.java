@@ -27,14 +27,7 @@ class KafkaOutageIT {
     @Test
     void changesDuringAKafkaOutageArriveWhenItReturns() {
         PostgresServer pg = PostgresServer.shared();
-        pg.createDatabase(RealServers.DATABASE);
-        pg.execute(RealServers.DATABASE, "CREATE SCHEMA outage", "CREATE TABLE outage.ticks (id int PRIMARY KEY, n int)");
-        Map<String, String> settings = RealServers.settings();
-        settings.put("cdc.topic-prefix", "outage");
-        settings.put("cdc.source.name", "it-outage");
-        settings.put("cdc.source.slot", "it_outage");
-        settings.put("cdc.source.tables", "outage\\..*");
-        settings.put("cdc.dlq.topic", "outage.dlq");
+        Map<String, String> settings = RealServers.sourceSettings("outage", "CREATE TABLE outage.ticks (id int PRIMARY KEY, n int)");
         String topic = "outage.outage.ticks";
         EmbeddedKafkaServer kafka = KafkaServer.shared();
         PublishLedger ledger = PublishLedger.forEngine("it-outage");

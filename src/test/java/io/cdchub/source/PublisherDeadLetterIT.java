@@ -21,14 +21,7 @@ class PublisherDeadLetterIT {
     @Test
     void recordRefusedByKafkaIsDeadLetteredAndTheStreamGoesOn() {
         PostgresServer pg = PostgresServer.shared();
-        pg.createDatabase(RealServers.DATABASE);
-        pg.execute(RealServers.DATABASE, "CREATE SCHEMA refused", "CREATE TABLE refused.notes (id int PRIMARY KEY, body text)");
-        Map<String, String> settings = RealServers.settings();
-        settings.put("cdc.topic-prefix", "refused");
-        settings.put("cdc.source.name", "it-refused");
-        settings.put("cdc.source.slot", "it_refused");
-        settings.put("cdc.source.tables", "refused\\..*");
-        settings.put("cdc.dlq.topic", "refused.dlq");
+        Map<String, String> settings = RealServers.sourceSettings("refused", "CREATE TABLE refused.notes (id int PRIMARY KEY, body text)");
         settings.put("cdc.dlq.max-payload-bytes", "500");
         // the mapper accepts the event, the producer's limit refuses it
         settings.put("camel.component.kafka.max-request-size", "3000");

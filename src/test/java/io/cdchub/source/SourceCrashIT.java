@@ -29,13 +29,7 @@ class SourceCrashIT {
     @Test
     void killedMidStreamLosesNothing() throws Exception {
         PostgresServer pg = PostgresServer.shared();
-        pg.createDatabase(RealServers.DATABASE);
-        pg.execute(RealServers.DATABASE, "CREATE SCHEMA crash", "CREATE TABLE crash.events (id int PRIMARY KEY, payload text)");
-        Map<String, String> settings = RealServers.settings();
-        settings.put("cdc.topic-prefix", "crash");
-        settings.put("cdc.source.name", "it-crash");
-        settings.put("cdc.source.slot", "it_crash");
-        settings.put("cdc.source.tables", "crash\\..*");
+        Map<String, String> settings = RealServers.sourceSettings("crash", "CREATE TABLE crash.events (id int PRIMARY KEY, payload text)");
         String topic = "crash.crash.events";
 
         AtomicInteger written = new AtomicInteger();

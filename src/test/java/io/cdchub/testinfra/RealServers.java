@@ -27,6 +27,26 @@ public class RealServers implements ApplicationContextInitializer<ConfigurableAp
         return settings().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
     }
 
+    /**
+     * Settings for a source test of its own: schema {@code name} (created, with the given tables)
+     * captured into topics {@code <name>.<name>.<table>}, slot {@code it_<name>}, engine {@code it-<name>},
+     * dead letters in {@code <name>.dlq}.
+     */
+    public static java.util.Map<String, String> sourceSettings(String name, String... createTables) {
+        PostgresServer pg = PostgresServer.shared();
+        java.util.Map<String, String> settings = settings();
+        String[] ddl = new String[createTables.length + 1];
+        ddl[0] = "CREATE SCHEMA " + name;
+        System.arraycopy(createTables, 0, ddl, 1, createTables.length);
+        pg.execute(DATABASE, ddl);
+        settings.put("cdc.topic-prefix", name);
+        settings.put("cdc.source.name", "it-" + name);
+        settings.put("cdc.source.slot", "it_" + name);
+        settings.put("cdc.source.tables", name + "\\..*");
+        settings.put("cdc.dlq.topic", name + ".dlq");
+        return settings;
+    }
+
     /** Connection settings for an application started by a test; a fresh data dir each call. Mutable, in order. */
     public static java.util.Map<String, String> settings() {
         PostgresServer postgres = PostgresServer.shared();
