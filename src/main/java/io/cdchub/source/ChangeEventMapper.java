@@ -29,6 +29,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class ChangeEventMapper {
 
+    /** Exchange property set when a Debezium record produces nothing to publish (heartbeats). */
+    public static final String NOTHING_TO_PUBLISH = "CdcHubNothingToPublish";
+
     /** Kafka headers set on every record, so consumers can route without parsing the value. */
     public static final String HEADER_OP = "cdc.op";
     public static final String HEADER_SCHEMA = "cdc.schema";
@@ -60,7 +63,7 @@ public class ChangeEventMapper {
 
     /**
      * Replaces the body with the list of Kafka records ({@link Message}s carrying their own key, topic
-     * and headers) for this change; an empty list for heartbeats.
+     * and headers) for this change; for heartbeats an empty list and the property {@link #NOTHING_TO_PUBLISH}.
      *
      * @throws UnconvertibleChangeException when the change cannot become an event (unknown type, too large)
      */
@@ -70,13 +73,13 @@ public class ChangeEventMapper {
         @SuppressWarnings("unchecked")
         Map<String, Object> source = in.getHeader(DebeziumConstants.HEADER_SOURCE_METADATA, Map.class);
         if (op == null || source == null) {
-            in.setBody(List.of()); // heartbeat or other connector record: nothing to publish
+            skip(exchange); // heartbeat or other connector record
             return;
         }
         String schema = String.valueOf(source.get("schema"));
         String table = String.valueOf(source.get("table"));
         if (heartbeatTable.equals(schema + '.' + table)) {
-            in.setBody(List.of());
+            skip(exchange);
             return;
         }
         if (!OPERATIONS.contains(op)) {
@@ -117,6 +120,11 @@ public class ChangeEventMapper {
             records.add(record(exchange, topic, keyBytes, null, schema, table, lsn));
         }
         in.setBody(records);
+    }
+
+    private static void skip(Exchange exchange) {
+        exchange.getIn().setBody(List.of());
+        exchange.setProperty(NOTHING_TO_PUBLISH, Boolean.TRUE);
     }
 
     private static Message record(Exchange exchange, String topic, byte[] key, byte[] value, String schema, String table, String lsn) {

@@ -125,7 +125,8 @@ public final class PublishLedger {
                 if (failed != null) {
                     return "publishing failed, offsets stay where they are until the source restarts: " + failed;
                 }
-                if (inFlight.isEmpty() || inFlight.first() > upTo) {
+                Long oldest = inFlight.ceiling(Long.MIN_VALUE); // null when empty; no window between a check and first()
+                if (oldest == null || oldest > upTo) {
                     return null;
                 }
                 long left = deadline - System.nanoTime();
