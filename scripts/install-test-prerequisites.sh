@@ -11,8 +11,13 @@ have_postgres_server || missing+=(postgresql)
 # PostgreSQL refuses to run as root; the tests then run it as the 'postgres' user the package creates.
 if [ "$(id -u)" = 0 ] && ! id postgres > /dev/null 2>&1; then missing+=(postgresql); fi
 
+# Sink tests (issue 3): a real ClickHouse (Debian ships 18.16). Elasticsearch comes from Maven Central
+# (the build unpacks it into target/elasticsearch); under root the tests run it as 'nobody'.
+have_clickhouse_server() { command -v clickhouse-server > /dev/null || [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse ]; }
+have_clickhouse_server || missing+=(clickhouse-server)
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "Test prerequisites present: PostgreSQL server binaries ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' '))"
+  echo "Test prerequisites present: PostgreSQL server binaries ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' ')), clickhouse-server"
   exit 0
 fi
 
@@ -24,7 +29,8 @@ elif command -v sudo > /dev/null && sudo -n true 2> /dev/null; then
 else
   echo "Missing test prerequisites: Debian packages ${packages}" >&2
   echo "Install them with: sudo apt-get install -y ${packages}" >&2
-  echo "(or point CDC_HUB_TEST_PG_BIN at a PostgreSQL 12+ bin folder with initdb and pg_ctl)" >&2
+  echo "(or point CDC_HUB_TEST_PG_BIN at a PostgreSQL 12+ bin folder with initdb and pg_ctl," >&2
+  echo " and CDC_HUB_TEST_CLICKHOUSE at a clickhouse-server binary)" >&2
   exit 1
 fi
 
@@ -43,5 +49,10 @@ if command -v pg_lsclusters > /dev/null; then
     $SUDO pg_ctlcluster "$version" "$cluster" stop 2> /dev/null || true
   done
 fi
+# The ClickHouse package may start a server of its own on 8123/9000; the tests start their own, so stop it.
+if command -v service > /dev/null && [ -x /etc/init.d/clickhouse-server ]; then
+  $SUDO service clickhouse-server stop > /dev/null 2>&1 || true
+fi
 have_postgres_server || { echo "PostgreSQL server binaries still missing after install" >&2; exit 1; }
+have_clickhouse_server || { echo "clickhouse-server still missing after install" >&2; exit 1; }
 echo "Test prerequisites installed"

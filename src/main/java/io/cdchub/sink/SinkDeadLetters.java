@@ -1,0 +1,52 @@
+package io.cdchub.sink;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Sends single records of a sink batch to the shared dead-letter route (which adds the reason and the
+ * original topic/partition/offset as headers). A copy is sent so the batch keeps the record's commit
+ * handle; a record is dead-lettered once even when its batch is retried.
+ */
+@Component
+public class SinkDeadLetters {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SinkDeadLetters.class);
+
+    static final String DEAD_LETTERED = "cdc.sink.dead-lettered";
+
+    private final ProducerTemplate producer;
+
+    public SinkDeadLetters(CamelContext camel) {
+        this.producer = camel.createProducerTemplate();
+    }
+
+    /** True once the record went to the dead-letter topic (in this or an earlier attempt at its batch). */
+    public static boolean isDeadLettered(Exchange record) {
+        return record.getProperty(DEAD_LETTERED, false, Boolean.class);
+    }
+
+    /**
+     * @throws SinkUnavailableException when the dead letter cannot be written: the batch is then retried,
+     *                                  so the record is never lost
+     */
+    public void send(Exchange record, Throwable reason, String routeId, String endpoint, SinkMetrics metrics) {
+        if (isDeadLettered(record)) {
+            return;
+        }
+        Exchange letter = record.copy();
+        letter.setProperty(Exchange.EXCEPTION_CAUGHT, reason);
+        letter.setProperty(Exchange.FAILURE_ROUTE_ID, routeId);
+        letter.setProperty(Exchange.FAILURE_ENDPOINT, endpoint);
+        producer.send("direct:dead-letter", letter);
+        if (letter.getException() != null) {
+            throw new SinkUnavailableException("Cannot write a dead letter for " + ChangeEvent.origin(record) + ": "
+                    + letter.getException().getMessage(), letter.getException());
+        }
+        record.setProperty(DEAD_LETTERED, true);
+        metrics.deadLetter();
+        LOG.warn("Dead-lettered {} from sink {}: {}", ChangeEvent.origin(record), metrics.sink(), reason.getMessage());
+    }
+}

@@ -1,0 +1,96 @@
+package io.cdchub.sink;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * A sink's meters, all tagged {@code sink=<name>}: {@code cdc.sink.records.written},
+ * {@code cdc.sink.records.skipped} (tag {@code reason}: tombstone, already-applied, not-a-row-change),
+ * {@code cdc.sink.batches}, {@code cdc.sink.batch.duration}, {@code cdc.sink.failures} (failed write
+ * attempts, retried), {@code cdc.sink.dead.letters} and the gauge {@code cdc.sink.lag} (records in the
+ * sink's topics not yet committed by its consumer group).
+ */
+public final class SinkMetrics {
+
+    private final String sink;
+    private final Counter written;
+    private final Counter tombstones;
+    private final Counter alreadyApplied;
+    private final Counter batches;
+    private final Counter failures;
+    private final Counter deadLetters;
+    private final Timer batchDuration;
+    private final AtomicLong lag = new AtomicLong(-1);
+
+    public SinkMetrics(MeterRegistry registry, String sink) {
+        this.sink = sink;
+        written = Counter.builder("cdc.sink.records.written").tag("sink", sink).description("Rows or documents written").register(registry);
+        tombstones = Counter.builder("cdc.sink.records.skipped").tag("sink", sink).tag("reason", "tombstone")
+                .description("Records with nothing to write").register(registry);
+        alreadyApplied = Counter.builder("cdc.sink.records.skipped").tag("sink", sink).tag("reason", "already-applied")
+                .description("Records with nothing to write").register(registry);
+        batches = Counter.builder("cdc.sink.batches").tag("sink", sink).description("Batches written and committed").register(registry);
+        failures = Counter.builder("cdc.sink.failures").tag("sink", sink)
+                .description("Write attempts that failed because the target was unavailable (retried)").register(registry);
+        deadLetters = Counter.builder("cdc.sink.dead.letters").tag("sink", sink).description("Records sent to the dead-letter topic")
+                .register(registry);
+        batchDuration = Timer.builder("cdc.sink.batch.duration").tag("sink", sink).description("Time to write one batch").register(registry);
+        Gauge.builder("cdc.sink.lag", lag, AtomicLong::get).tag("sink", sink)
+                .description("Records in the sink's topics beyond its committed offsets (-1 until known)").register(registry);
+    }
+
+    public String sink() {
+        return sink;
+    }
+
+    public void written(long n) {
+        written.increment(n);
+    }
+
+    public void tombstone() {
+        tombstones.increment();
+    }
+
+    public void alreadyApplied(long n) {
+        alreadyApplied.increment(n);
+    }
+
+    public void batch(long nanos) {
+        batches.increment();
+        batchDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void failure() {
+        failures.increment();
+    }
+
+    public void deadLetter() {
+        deadLetters.increment();
+    }
+
+    public void lag(long records) {
+        lag.set(records);
+    }
+
+    public double writtenCount() {
+        return written.count();
+    }
+
+    public double failureCount() {
+        return failures.count();
+    }
+
+    /** The last measured lag; -1 until measured. */
+    public long lagValue() {
+        return lag.get();
+    }
+
+    public double deadLetterCount() {
+        return deadLetters.count();
+    }
+}

@@ -1,0 +1,223 @@
+package io.cdchub.sink.clickhouse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdchub.sink.ChangeEvent;
+import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.sink.SinkDeadLetters;
+import io.cdchub.sink.SinkMetrics;
+import io.cdchub.sink.SinkProperties;
+import io.cdchub.sink.SinkSubscription;
+import io.cdchub.sink.SinkUnavailableException;
+import io.cdchub.source.ConnectValueConverter;
+import org.apache.camel.Exchange;
+
+/**
+ * Writes a batch of change records to ClickHouse: one {@code INSERT ... FORMAT JSONEachRow} per table.
+ *
+ * <p><b>Idempotent by LSN.</b> Each row carries {@code _version} = the change's {@code source.lsn}, and
+ * {@code ReplacingMergeTree(_version)} keeps, per primary key, the row with the highest version, so a
+ * replayed or duplicated change never replaces a newer one. Debezium's snapshot ('r') events all carry the
+ * snapshot's LSN, but a snapshot reads each key once and every streamed change after it has a higher LSN
+ * (changes to one row are serialised by PostgreSQL's row locks, so per key LSN order is commit order); equal
+ * versions only ever occur for copies of the same event, and which copy is kept does not matter.
+ *
+ * <p><b>Deletes</b> write the key with {@code _is_deleted = 1} (and the old row's other columns when the table
+ * sends them); {@code <table>_current} hides them. Tombstones are skipped.
+ *
+ * <p><b>Failures.</b> A record that is not a change event, or that ClickHouse refuses (a data error), is
+ * dead-lettered alone: a refused insert is split in halves until the refused rows are isolated. A ClickHouse
+ * that is down or answers 5xx makes the whole batch fail with {@link SinkUnavailableException}; the route
+ * retries it with back-off and commits nothing until it is written.
+ */
+public class ClickHouseSink {
+
+    public static final String ROUTE_ID = "kafka-to-clickhouse";
+    private static final DateTimeFormatter SYNCED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    private final SinkProperties.ClickHouse settings;
+    private final ClickHouseClient client;
+    private final ClickHouseTables tables;
+    private final SinkDeadLetters deadLetters;
+    private final SinkMetrics metrics;
+    private final SinkSubscription subscription;
+
+    public ClickHouseSink(SinkProperties.ClickHouse settings, ClickHouseClient client, ClickHouseTables tables, SinkDeadLetters deadLetters,
+            SinkMetrics metrics, SinkSubscription subscription) {
+        this.settings = settings;
+        this.client = client;
+        this.tables = tables;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.subscription = subscription;
+    }
+
+    /** The Kafka endpoint's topic path (used by the route as {@code {{bean:clickHouseSink.topics}}}). */
+    public String topics() {
+        return subscription.topics();
+    }
+
+    public boolean topicIsPattern() {
+        return subscription.isPattern();
+    }
+
+    public SinkMetrics metrics() {
+        return metrics;
+    }
+
+    /** Writes the batch (a list of consumed record exchanges); the body is left as it is for the commit step. */
+    public void write(Exchange batch) {
+        long started = System.nanoTime();
+        List<?> records = batch.getMessage().getBody(List.class);
+        if (records == null || records.isEmpty()) {
+            return;
+        }
+        try {
+            Map<String, List<ChangeEvent>> byTable = new LinkedHashMap<>();
+            for (Object item : records) {
+                Exchange record = (Exchange) item;
+                if (SinkDeadLetters.isDeadLettered(record)) {
+                    continue;
+                }
+                ChangeEvent event;
+                try {
+                    event = ChangeEvent.parse(record);
+                } catch (RejectedRecordException e) {
+                    deadLetter(record, e);
+                    continue;
+                }
+                if (event == null) {
+                    metrics.tombstone();
+                    continue;
+                }
+                String table = settings.tableFor(event.schema(), event.table());
+                if (!SinkProperties.CLICKHOUSE_NAME.matcher(table).matches()) {
+                    deadLetter(record, new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
+                            + event.schema() + "." + event.table() + " to another name with cdc.sink.clickhouse.tables"));
+                    continue;
+                }
+                byTable.computeIfAbsent(table, t -> new ArrayList<>()).add(event);
+            }
+            String syncedAt = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(SYNCED_AT);
+            for (Map.Entry<String, List<ChangeEvent>> entry : byTable.entrySet()) {
+                ClickHouseTables.Table table = tables.prepare(entry.getKey(), entry.getValue());
+                List<Row> rows = new ArrayList<>(entry.getValue().size());
+                for (ChangeEvent event : entry.getValue()) {
+                    try {
+                        rows.add(new Row(event, line(event, table, syncedAt)));
+                    } catch (RejectedRecordException e) {
+                        deadLetter(event.record(), e);
+                    }
+                }
+                insert(table, rows);
+            }
+        } catch (SinkUnavailableException e) {
+            metrics.failure();
+            throw e;
+        }
+        metrics.batch(System.nanoTime() - started);
+    }
+
+    private record Row(ChangeEvent event, byte[] line) {
+    }
+
+    /** Inserts the rows; when ClickHouse refuses them for their data, halves them until the refused rows are alone. */
+    private void insert(ClickHouseTables.Table table, List<Row> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream(rows.size() * 256);
+        for (Row row : rows) {
+            body.writeBytes(row.line());
+        }
+        try {
+            client.insert(table.quotedName(), body.toByteArray());
+            metrics.written(rows.size());
+        } catch (ClickHouseException e) {
+            if (e.isSchemaError()) {
+                tables.forget(table.name());
+                throw new SinkUnavailableException("ClickHouse table " + table.name() + " changed under the sink; trying again: " + e.getMessage(), e);
+            }
+            if (!e.isDataError()) {
+                throw new SinkUnavailableException(e.getMessage(), e);
+            }
+            if (rows.size() == 1) {
+                deadLetter(rows.get(0).event().record(), new RejectedRecordException(e.getMessage(), e));
+                return;
+            }
+            int half = rows.size() / 2;
+            insert(table, rows.subList(0, half));
+            insert(table, rows.subList(half, rows.size()));
+        }
+    }
+
+    /** One JSONEachRow line: the row's columns the table has, converted to its types, then the sink's own columns. */
+    private byte[] line(ChangeEvent event, ClickHouseTables.Table table, String syncedAt) {
+        Map<String, String> columns = table.columns();
+        ObjectNode out = ChangeEvent.JSON.createObjectNode();
+        ObjectNode row = event.row();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String type = columns.get(field.getKey());
+            if (type == null) {
+                continue; // a user-supplied table without this column (or add-columns off)
+            }
+            JsonNode value = unchangedToast(event, field.getKey(), field.getValue());
+            out.set(field.getKey(), ClickHouseTypes.convert(field.getKey(), value, type));
+        }
+        if (event.isDelete()) {
+            // columns the delete does not carry must still be valid for their (Nullable) types
+            for (Map.Entry<String, String> column : columns.entrySet()) {
+                if (!out.has(column.getKey()) && !column.getKey().startsWith("_") && column.getValue().startsWith("Array(")) {
+                    out.putArray(column.getKey());
+                }
+            }
+        }
+        out.put(ClickHouseTables.VERSION, event.lsn());
+        out.put(ClickHouseTables.IS_DELETED, event.isDelete() ? 1 : 0);
+        out.put(ClickHouseTables.OP, event.op());
+        out.put(ClickHouseTables.SOURCE_TS_MS, event.sourceTsMs());
+        out.put(ClickHouseTables.SYNCED_AT, syncedAt);
+        try {
+            byte[] json = ChangeEvent.WRITER.writeValueAsBytes(out);
+            byte[] line = new byte[json.length + 1];
+            System.arraycopy(json, 0, line, 0, json.length);
+            line[json.length] = '\n';
+            return line;
+        } catch (IOException e) {
+            throw new RejectedRecordException("Cannot write the row as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An unchanged TOASTed value arrives as Debezium's placeholder; the old row has the real value when the table
+     * uses REPLICA IDENTITY FULL. Otherwise the placeholder is kept (README: TOAST).
+     */
+    private static JsonNode unchangedToast(ChangeEvent event, String column, JsonNode value) {
+        boolean placeholder = value != null && (ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.asText(null))
+                || (value.isArray() && value.size() == 1 && ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.get(0).asText(null))));
+        if (placeholder && event.before() != null) {
+            JsonNode old = event.before().get(column);
+            if (old != null && !old.equals(value)) {
+                return old;
+            }
+        }
+        return value;
+    }
+
+    private void deadLetter(Exchange record, RuntimeException reason) {
+        deadLetters.send(record, reason, ROUTE_ID, "clickhouse:" + client.database(), metrics);
+    }
+}

@@ -1,0 +1,237 @@
+package io.cdchub.sink.search;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import co.elastic.clients.elasticsearch._types.ErrorCause;
+import co.elastic.clients.elasticsearch._types.VersionType;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdchub.sink.ChangeEvent;
+import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.sink.SinkDeadLetters;
+import io.cdchub.sink.SinkMetrics;
+import io.cdchub.sink.SinkProperties;
+import io.cdchub.sink.SinkSubscription;
+import io.cdchub.sink.SinkUnavailableException;
+import io.cdchub.source.ConnectValueConverter;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.elasticsearch.client.ResponseException;
+
+/**
+ * Writes a batch of change records to Elasticsearch as one bulk request (through the
+ * {@code elasticsearch-bulk} route, Camel's elasticsearch component): create, update and snapshot events index
+ * the whole row, deletes delete. The index is {@code <index-prefix>-<table>} unless named per table; the
+ * document id is the primary key ({@link DocumentIds}).
+ *
+ * <p><b>Idempotent by LSN.</b> Every operation carries {@code version = source.lsn} with
+ * {@code version_type=external}: Elasticsearch applies it only when it is higher than the document's version,
+ * so a replay or a late duplicate never overwrites newer data. The conflicts this gives are counted as
+ * already applied. (Snapshot events share the snapshot's LSN, but each key is read once per snapshot and every
+ * later change of it has a higher LSN.) A deleted document's version is remembered for {@code index.gc_deletes}
+ * (60 s by default; the example template raises it): an event older than a delete replayed after that would
+ * bring the document back.
+ *
+ * <p><b>Failures.</b> Items Elasticsearch refuses (mapping errors, bad values) are dead-lettered one by one;
+ * items refused for load (429) or server errors make the batch fail as a whole, like an unreachable cluster: the
+ * route retries it with back-off without committing.
+ */
+public class ElasticsearchSink {
+
+    public static final String ROUTE_ID = "kafka-to-elasticsearch";
+    static final String ENDPOINT = "direct:elasticsearch-bulk";
+
+    private final SinkProperties.Elasticsearch settings;
+    private final ProducerTemplate producer;
+    private final SinkDeadLetters deadLetters;
+    private final SinkMetrics metrics;
+    private final SinkSubscription subscription;
+    private final IndexTemplates templates;
+
+    public ElasticsearchSink(SinkProperties.Elasticsearch settings, CamelContext camel, SinkDeadLetters deadLetters, SinkMetrics metrics,
+            SinkSubscription subscription, IndexTemplates templates) {
+        this.settings = settings;
+        this.producer = camel.createProducerTemplate();
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.subscription = subscription;
+        this.templates = templates;
+    }
+
+    public String topics() {
+        return subscription.topics();
+    }
+
+    public boolean topicIsPattern() {
+        return subscription.isPattern();
+    }
+
+    public SinkMetrics metrics() {
+        return metrics;
+    }
+
+    private record Pending(ChangeEvent event, BulkOperation operation) {
+    }
+
+    /** Writes the batch (a list of consumed record exchanges); the body is left as it is for the commit step. */
+    public void write(Exchange batch) {
+        long started = System.nanoTime();
+        List<?> records = batch.getMessage().getBody(List.class);
+        if (records == null || records.isEmpty()) {
+            return;
+        }
+        try {
+            templates.installOnce();
+            List<Pending> pending = new ArrayList<>(records.size());
+            for (Object item : records) {
+                Exchange record = (Exchange) item;
+                if (SinkDeadLetters.isDeadLettered(record)) {
+                    continue;
+                }
+                try {
+                    ChangeEvent event = ChangeEvent.parse(record);
+                    if (event == null) {
+                        metrics.tombstone();
+                        continue;
+                    }
+                    BulkOperation operation = operation(event);
+                    if (operation != null) {
+                        pending.add(new Pending(event, operation));
+                    }
+                } catch (RejectedRecordException e) {
+                    deadLetter(record, e);
+                }
+            }
+            bulk(pending);
+        } catch (SinkUnavailableException e) {
+            metrics.failure();
+            throw e;
+        }
+        metrics.batch(System.nanoTime() - started);
+    }
+
+    private BulkOperation operation(ChangeEvent event) {
+        String index = settings.indexFor(event.schema(), event.table());
+        if (!SinkProperties.INDEX_NAME.matcher(index).matches()) {
+            throw new RejectedRecordException("Index name '" + index + "' is not valid in Elasticsearch: name an index for "
+                    + event.schema() + "." + event.table() + " with cdc.sink.elasticsearch.indices");
+        }
+        if (event.key() == null) {
+            // no primary key, no identity: such a table is kept as a log of its rows
+            return event.isDelete() ? null : BulkOperation.of(op -> op.index(i -> i.index(index).document(document(event))));
+        }
+        String id = DocumentIds.of(event.key());
+        long version = event.lsn();
+        if (event.isDelete()) {
+            return BulkOperation.of(op -> op.delete(d -> d.index(index).id(id).version(version).versionType(VersionType.External)));
+        }
+        return BulkOperation.of(op -> op.index(i -> i.index(index).id(id).version(version).versionType(VersionType.External).document(document(event))));
+    }
+
+    /** The row; an unchanged TOASTed value (Debezium's placeholder) is taken from the old row when the table sends it. */
+    private static ObjectNode document(ChangeEvent event) {
+        ObjectNode row = event.after();
+        if (event.before() == null) {
+            return row;
+        }
+        ObjectNode out = null;
+        for (var fields = row.fields(); fields.hasNext(); ) {
+            var field = fields.next();
+            JsonNode value = field.getValue();
+            boolean placeholder = ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.asText(null))
+                    || (value.isArray() && value.size() == 1 && ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.get(0).asText(null)));
+            JsonNode old = event.before().get(field.getKey());
+            if (placeholder && old != null && !old.equals(value)) {
+                if (out == null) {
+                    out = row.deepCopy();
+                }
+                out.set(field.getKey(), old);
+            }
+        }
+        return out == null ? row : out;
+    }
+
+    /** Sends the operations; a request refused as a whole (too large, malformed) is halved until the refused item is alone. */
+    private void bulk(List<Pending> pending) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        BulkRequest.Builder request = new BulkRequest.Builder().timeout(t -> t.time(settings.requestTimeoutMs() + "ms"));
+        request.operations(pending.stream().map(Pending::operation).toList());
+        Exchange answer = producer.send(ENDPOINT, exchange -> exchange.getMessage().setBody(request));
+        if (answer.getException() != null) {
+            int status = status(answer.getException());
+            if (status >= 400 && status < 500 && status != 429 && status != 408) {
+                if (pending.size() == 1) {
+                    deadLetter(pending.get(0).event().record(), new RejectedRecordException("Elasticsearch refused the request (" + status + "): "
+                            + answer.getException().getCause(), answer.getException()));
+                    return;
+                }
+                int half = pending.size() / 2;
+                bulk(pending.subList(0, half));
+                bulk(pending.subList(half, pending.size()));
+                return;
+            }
+            throw new SinkUnavailableException("Elasticsearch is unavailable: " + rootMessage(answer.getException()), answer.getException());
+        }
+        List<?> items = answer.getMessage().getBody(List.class);
+        if (items == null || items.size() != pending.size()) {
+            throw new SinkUnavailableException("Elasticsearch answered a bulk of " + pending.size() + " with " + (items == null ? "nothing" : items.size() + " items"));
+        }
+        int written = 0;
+        int applied = 0;
+        String transientFailure = null;
+        for (int i = 0; i < items.size(); i++) {
+            BulkResponseItem item = (BulkResponseItem) items.get(i);
+            Pending p = pending.get(i);
+            ErrorCause error = item.error();
+            if (error == null) {
+                written++;
+            } else if (item.status() == 409 || (p.event().isDelete() && item.status() == 404)) {
+                applied++; // a newer (or the same) version is there already, or there is nothing to delete
+            } else if (item.status() == 429 || item.status() >= 500) {
+                transientFailure = item.status() + " " + error.type() + ": " + error.reason();
+            } else {
+                deadLetter(p.event().record(), new RejectedRecordException("Elasticsearch refused the document (" + item.status() + " " + error.type() + "): "
+                        + error.reason()));
+            }
+        }
+        metrics.written(written);
+        metrics.alreadyApplied(applied);
+        if (transientFailure != null) {
+            throw new SinkUnavailableException("Elasticsearch could not take part of the batch now: " + transientFailure);
+        }
+    }
+
+    static int status(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ResponseException response) {
+                return response.getResponse().getStatusLine().getStatusCode();
+            }
+            if (t instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException es) {
+                return es.status();
+            }
+            if (t instanceof co.elastic.clients.transport.TransportException transport && transport.statusCode() > 0) {
+                return transport.statusCode();
+            }
+        }
+        return -1;
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.toString();
+    }
+
+    private void deadLetter(Exchange record, RuntimeException reason) {
+        deadLetters.send(record, reason, ROUTE_ID, "elasticsearch:" + settings.url(), metrics);
+    }
+}

@@ -1,0 +1,121 @@
+package io.cdchub.sink;
+
+import java.util.List;
+import java.util.Map;
+
+import io.cdchub.testinfra.ClickHouseServer;
+import io.cdchub.testinfra.ElasticsearchServer;
+import io.cdchub.testinfra.PostgresServer;
+import io.cdchub.testinfra.RealServers;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * The application context every sink test shares: the source captures schema {@code sinks} into topics
+ * {@code sit.sinks.<table>}, and both sinks (on real ClickHouse and Elasticsearch servers) read them.
+ * Tables are created before the context loads (the source's publication holds the tables that exist then).
+ */
+@CamelSpringBootTest
+@SpringBootTest(properties = {
+    "cdc.topic-prefix=sit",
+    "cdc.source.name=it-sinks",
+    "cdc.source.slot=it_sinks",
+    "cdc.source.tables=sinks\\..*",
+    "cdc.source.heartbeat.interval=2s",
+    "cdc.dlq.topic=sit.dlq",
+    "cdc.sink.retry.initial-delay-ms=100",
+    "cdc.sink.retry.max-delay-ms=1000",
+    "cdc.sink.lag-interval-ms=1000",
+    "cdc.sink.topic-refresh-ms=500",
+    "cdc.sink.clickhouse.enabled=true",
+    "cdc.sink.clickhouse.database=" + SinkContextIT.CLICKHOUSE_DB,
+    "cdc.sink.clickhouse.username=" + ClickHouseServer.USER,
+    "cdc.sink.clickhouse.password=" + ClickHouseServer.PASSWORD,
+    "cdc.sink.clickhouse.batch-size=500",
+    "cdc.sink.clickhouse.linger-ms=100",
+    "cdc.sink.clickhouse.tables.user_supplied=curated_rows",
+    "cdc.sink.elasticsearch.enabled=true",
+    "cdc.sink.elasticsearch.batch-size=200",
+    "cdc.sink.elasticsearch.linger-ms=100",
+    "cdc.sink.elasticsearch.templates=config/elasticsearch",
+    "cdc.sink.elasticsearch.indices.renamed_for_search=search-renamed",
+})
+@ContextConfiguration(initializers = {RealServers.class, SinkContextIT.SinkServers.class})
+abstract class SinkContextIT {
+
+    static final String DB = RealServers.DATABASE;
+    static final String CLICKHOUSE_DB = "sinks_it";
+    static final String DLQ = "sit.dlq";
+
+    /** Points the sinks at the shared test servers. */
+    static class SinkServers implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+        @Override
+        public void initialize(ConfigurableApplicationContext context) {
+            TestPropertyValues.of("cdc.sink.clickhouse.url=" + ClickHouseServer.shared().url(),
+                    "cdc.sink.elasticsearch.url=" + ElasticsearchServer.shared().url()).applyTo(context.getEnvironment());
+        }
+    }
+
+    static {
+        PostgresServer pg = PostgresServer.shared();
+        pg.createDatabase(DB);
+        pg.execute(DB,
+                "CREATE SCHEMA IF NOT EXISTS sinks",
+                "DO $$ BEGIN CREATE TYPE sinks.mood AS ENUM ('sad', 'ok', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+                """
+                CREATE TABLE IF NOT EXISTS sinks.all_types (
+                    id int PRIMARY KEY,
+                    c_smallint smallint, c_integer integer, c_bigint bigint,
+                    c_numeric numeric(38,12), c_numeric_free numeric, c_real real, c_double double precision, c_money money,
+                    c_text text, c_varchar varchar(20), c_char char(3), c_boolean boolean,
+                    c_date date, c_time time, c_timetz timetz, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
+                    c_uuid uuid, c_json json, c_jsonb jsonb,
+                    c_int_array int[], c_text_array text[], c_numeric_array numeric(10,2)[],
+                    c_bytea bytea, c_enum sinks.mood, c_null_text text, c_null_int int)""",
+                "CREATE TABLE IF NOT EXISTS sinks.items (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.replay (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.outage (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.evolving (id int PRIMARY KEY, name text)",
+                "CREATE TABLE IF NOT EXISTS sinks.evolving_search (id int PRIMARY KEY, name text)",
+                "CREATE TABLE IF NOT EXISTS sinks.search_outage (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.search_replay (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
+                "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
+                "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)");
+        ClickHouseServer ch = ClickHouseServer.shared();
+        ch.query("CREATE DATABASE IF NOT EXISTS " + CLICKHOUSE_DB);
+        // a table made by the user, used as it is: fewer columns than PostgreSQL, its own names and engine settings
+        ch.query("CREATE TABLE IF NOT EXISTS " + CLICKHOUSE_DB + ".curated_rows (id Int32, name Nullable(String), _version UInt64, _is_deleted UInt8)"
+                + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+    }
+
+    static void sql(String... statements) {
+        PostgresServer.shared().execute(DB, statements);
+    }
+
+    /** Rows of a PostgreSQL query, each as column -> text (NULL as null), for comparing with the targets. */
+    static List<Map<String, String>> pgRows(String select) {
+        try (var c = PostgresServer.shared().dataSource(DB).getConnection(); var st = c.createStatement(); var rs = st.executeQuery(select)) {
+            List<Map<String, String>> rows = new java.util.ArrayList<>();
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                Map<String, String> row = new java.util.LinkedHashMap<>();
+                for (int i = 1; i <= n; i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String topic(String table) {
+        return "sit.sinks." + table;
+    }
+}
