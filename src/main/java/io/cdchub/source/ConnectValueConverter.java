@@ -307,6 +307,8 @@ public final class ConnectValueConverter {
                             .toString());
                 case NANO_DURATION:
                     return TextNode.valueOf(Duration.ofNanos(longValue(schema, value, parent, name, index)).toString());
+                case ExactNumericConverter.LOGICAL_NAME:
+                    return exactNumeric(schema, value, parent, name, index);
                 case JSON:
                     return json(schema, value, parent, name, index);
                 case BITS:
@@ -656,6 +658,25 @@ public final class ConnectValueConverter {
             return d.getTime();
         }
         throw mismatch(schema, value, parent, name, index);
+    }
+
+    /** numeric/decimal text from ExactNumericConverter: an exact number, or NaN/Infinity/-Infinity as text. */
+    private JsonNode exactNumeric(Schema schema, Object value, Object parent, String name, int index) {
+        String text = text(schema, value, parent, name, index).textValue();
+        switch (text) {
+            case "NaN":
+                return NAN;
+            case "Infinity":
+                return POSITIVE_INFINITY;
+            case "-Infinity":
+                return NEGATIVE_INFINITY;
+            default:
+                try {
+                    return NODES.numberNode(new BigDecimal(text));
+                } catch (NumberFormatException e) {
+                    throw fail(schema, parent, name, index, "'" + text + "' is not a number");
+                }
+        }
     }
 
     /** JSON has no NaN or infinities: real and double precision columns send them as text. */

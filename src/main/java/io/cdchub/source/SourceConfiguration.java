@@ -68,6 +68,8 @@ public class SourceConfiguration {
 
         // Exact, lossless value forms; ConnectValueConverter renders them as JSON.
         config.setDecimalHandlingMode("precise");
+        // numeric/decimal as exact text, so NaN and Infinity survive (Debezium alone would send null)
+        config.setConverters("exactnumeric");
         config.setTimePrecisionMode("adaptive_time_microseconds");
         config.setBinaryHandlingMode("bytes");
         config.setIntervalHandlingMode("string");
@@ -91,6 +93,7 @@ public class SourceConfiguration {
         } else {
             config.setOffsetStorage(AckGatedFileOffsetStore.class.getName());
         }
+        extra.put("exactnumeric.type", ExactNumericConverter.class.getName());
         extra.putAll(source.debezium());
         config.setAdditionalProperties(extra);
         return config;

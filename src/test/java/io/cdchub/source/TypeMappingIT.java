@@ -87,4 +87,19 @@ class TypeMappingIT extends CaptureContextIT {
         assertThat(events.get(1).after().get("small").asInt()).isEqualTo(2);
         assertThat(events.get(1).after().get("big").asText()).isEqualTo(ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER);
     }
+
+    @Test
+    void specialNumericValuesAreKeptAsTextNeverTurnedIntoNull() {
+        // row 1 was read by the snapshot (JDBC), the others are streamed (pgoutput)
+        sql("INSERT INTO capture.special_numbers VALUES (2, '-Infinity', 'NaN'), (3, 0.000000000000000001, 12.30), (4, NULL, NULL)");
+
+        List<Event> events = TopicReader.awaitCount(topic("special_numbers"), 4);
+
+        assertThat(events.get(0).after().toString()).isEqualTo("{\"id\":1,\"n\":\"Infinity\",\"d\":\"NaN\"}");
+        assertThat(events.get(1).after().toString()).isEqualTo("{\"id\":2,\"n\":\"-Infinity\",\"d\":\"NaN\"}");
+        assertThat(events.get(2).after().get("n").isBigDecimal()).isTrue();
+        assertThat(events.get(2).after().get("n").decimalValue()).isEqualTo(new java.math.BigDecimal("0.000000000000000001"));
+        assertThat(events.get(2).after().get("d").decimalValue()).isEqualTo(new java.math.BigDecimal("12.30"));
+        assertThat(events.get(3).after().toString()).isEqualTo("{\"id\":4,\"n\":null,\"d\":null}");
+    }
 }
