@@ -1,0 +1,527 @@
+package io.cdchub.ops;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The Helm chart: lint, render for the default and several non-default value sets with helm-java (Helm's own
+ * code, no binary), validate every rendered manifest strictly against fabric8's Kubernetes model, and check the
+ * facts the chart promises (roles, env, credentials, probes, securityContext, routes, checksums).
+ */
+class HelmChartTest {
+
+    static final Path CHART = Path.of("helm/cdc-hub");
+    static final Path APP_ROUTES = Path.of("src/main/resources/routes");
+    static final String RELEASE = "demo";
+    static final String NAMESPACE = "cdc";
+    static final String FULLNAME = "demo-cdc-hub";
+    /** the oldest Kubernetes the chart supports (Chart.yaml kubeVersion); Helm would otherwise assume 1.20 */
+    static final String KUBE_VERSION = "1.25.0";
+
+    @TempDir
+    Path tmp;
+
+    // ---------------------------------------------------------------------------------------------
+    // lint, schema, model strictness
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void lintsCleanly() {
+        LintResult result = new Helm(CHART).lint().strict().call();
+        assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+        assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    }
+
+    @Test
+    void schemaRejectsWrongTypesUnknownKeysAndBadEnums() {
+        assertThatThrownBy(() -> render(Map.of("workers", Map.of("replicas", "two"))))
+                .hasMessageContaining("workers").hasMessageContaining("replicas");
+        assertThatThrownBy(() -> render(Map.of("workers", Map.of("replica", 3))))
+                .hasMessageContaining("replica");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("offsetStore", "memory"))))
+                .hasMessageContaining("offsetStore");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("slot", "Bad-Slot"))))
+                .hasMessageContaining("slot");
+        assertThatThrownBy(() -> render(Map.of("routes", Map.of("extra", Map.of("not-a-route.yaml", "- route: {}")))))
+                .hasMessageContaining("not-a-route.yaml");
+        assertThatThrownBy(() -> render(Map.of("database", Map.of("hostname", ""))))
+                .hasMessageContaining("hostname");
+    }
+
+    @Test
+    void templatesRefuseUnsafeCombinations() {
+        // two sources on one slot without an election
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("replicas", 2, "offsetStore", "kafka"))))
+                .hasMessageContaining("leaderElection");
+        // a standby that cannot see the leader's offsets
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("replicas", 2, "leaderElection", Map.of("enabled", true)))))
+                .hasMessageContaining("offsetStore=kafka");
+        // overriding a built-in route while the image's copies are also loaded would duplicate its route id
+        assertThatThrownBy(() -> render(Map.of("routes", Map.of("builtIn", "image",
+                "extra", Map.of("postgres-to-kafka.camel.yaml", "- route: {id: x}")))))
+                .hasMessageContaining("builtIn: chart");
+        assertThatThrownBy(() -> render(Map.of("routes", Map.of("disabled", List.of("no-such.camel.yaml")))))
+                .hasMessageContaining("not a built-in route file");
+        assertThatThrownBy(() -> render(Map.of("kafka", Map.of("sasl", Map.of("enabled", true)))))
+                .hasMessageContaining("kafkaSaslPassword");
+    }
+
+    @Test
+    void strictModelRejectsUnknownFieldsAndWrongTypes() {
+        String deployment = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: x}
+                spec:
+                  selector: {matchLabels: {a: b}}
+                  template:
+                    metadata: {labels: {a: b}}
+                    spec:
+                      containers:
+                        - name: c
+                          image: i
+                          %s
+                """;
+        assertThat(KubernetesManifests.parse(deployment.formatted("env: [{name: A, value: \"1\"}]"))).hasSize(1);
+        assertThatThrownBy(() -> KubernetesManifests.parse(deployment.formatted("livenesProbe: {httpGet: {path: /, port: 80}}")))
+                .hasMessageContaining("livenesProbe");
+        assertThatThrownBy(() -> KubernetesManifests.parse(deployment.formatted("env: [{name: A, value: 1}]")))
+                .hasMessageContaining("Kubernetes model");
+        assertThatThrownBy(() -> KubernetesManifests.parse(deployment.formatted("securityContext: {runAsNonRoot: \"yes\"}")))
+                .hasMessageContaining("Kubernetes model");
+        assertThatThrownBy(() -> KubernetesManifests.parse(deployment.formatted("ports: [{containerPort: http}]")))
+                .hasMessageContaining("Kubernetes model");
+        assertThatThrownBy(() -> KubernetesManifests.parse("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"))
+                .hasMessageContaining("not a kind");
+    }
+
+    @Test
+    void chartRoutesAreTheApplicationsRoutes() throws IOException {
+        assertThat(routeFiles(CHART.resolve("files/routes")))
+                .as("helm/cdc-hub/files/routes must be a copy of src/main/resources/routes: cp src/main/resources/routes/*.camel.yaml helm/cdc-hub/files/routes/")
+                .isEqualTo(routeFiles(APP_ROUTES));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // default values
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void defaultValues() throws IOException {
+        Rendered r = render(Map.of());
+
+        assertThat(r.kinds()).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Secret", "ServiceAccount", "Service", "Service",
+                "Deployment", "Deployment", "PodDisruptionBudget");
+
+        Deployment source = r.get(Deployment.class, FULLNAME + "-source");
+        Deployment workers = r.get(Deployment.class, FULLNAME + "-workers");
+        assertThat(source.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(source.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        assertThat(workers.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(workers.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(List.of(source, workers)).allSatisfy(d -> assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("ghcr.io/cdc-hub/cdc-hub:" + chartAppVersion()));
+
+        // one image, two roles
+        Map<String, EnvVar> sourceEnv = env(source);
+        assertThat(value(sourceEnv, "CDC_SOURCE_ENABLED")).isEqualTo("true");
+        assertThat(value(sourceEnv, "CDC_SINK_CLICKHOUSE_ENABLED")).isEqualTo("false");
+        assertThat(value(sourceEnv, "CDC_SINK_ELASTICSEARCH_ENABLED")).isEqualTo("false");
+        assertThat(value(sourceEnv, "CDC_CLUSTER_LEADER_ELECTION_ENABLED")).isEqualTo("false");
+        assertThat(value(sourceEnv, "CDC_SOURCE_DATABASE_HOSTNAME")).isEqualTo("postgres");
+        assertThat(value(sourceEnv, "CDC_SOURCE_SLOT")).isEqualTo("cdc_hub");
+        assertThat(value(sourceEnv, "CDC_SOURCE_TABLES")).isEqualTo("public\\..*");
+        assertThat(value(sourceEnv, "CDC_KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("kafka:9092");
+        Map<String, EnvVar> workersEnv = env(workers);
+        assertThat(value(workersEnv, "CDC_SOURCE_ENABLED")).isEqualTo("false");
+        assertThat(workersEnv).doesNotContainKeys("CDC_SOURCE_DATABASE_PASSWORD", "CDC_SOURCE_SLOT", "CDC_CLUSTER_LEADER_ELECTION_ENABLED");
+        assertThat(value(workersEnv, "CDC_KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("kafka:9092");
+
+        // credentials only through secretKeyRef, from the rendered Secret
+        assertSecretRef(sourceEnv, "CDC_SOURCE_DATABASE_PASSWORD", FULLNAME + "-credentials", "database-password", false);
+        assertSecretRef(sourceEnv, "CDC_ADMIN_TOKEN", FULLNAME + "-credentials", "admin-token", true);
+        Secret secret = r.get(Secret.class, FULLNAME + "-credentials");
+        assertThat(secret.getData()).containsOnlyKeys("database-password");
+        assertThat(List.of(source, workers)).allSatisfy(d -> assertThat(env(d).values())
+                .noneMatch(e -> e.getName().contains("PASSWORD") && e.getValue() != null && !e.getValue().isEmpty()));
+
+        // probes on the actuator groups, restrictive security context, writable /tmp and data dir only
+        for (Deployment d : List.of(source, workers)) {
+            assertRestrictedPod(d);
+        }
+        assertThat(source.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+        assertThat(volume(source, "data").getEmptyDir()).isNotNull();
+
+        // routes: the chart's copies of the built-in routes, loaded only from the mounted folder
+        ConfigMap routes = r.get(ConfigMap.class, FULLNAME + "-routes");
+        assertThat(routes.getData()).isEqualTo(routeFiles(APP_ROUTES));
+        assertThat(value(sourceEnv, "CDC_ROUTES_DIR")).isEqualTo("/etc/cdc-hub/routes");
+        assertThat(value(sourceEnv, "CAMEL_MAIN_ROUTES_INCLUDE_PATTERN")).isEqualTo("file:/etc/cdc-hub/routes/*.camel.yaml");
+        assertThat(volume(source, "routes").getProjected().getSources())
+                .extracting(s -> s.getConfigMap().getName()).containsExactly(FULLNAME + "-routes");
+
+        // services select one role each; the PDB covers the workers (a single source gets none)
+        assertThat(r.get(Service.class, FULLNAME).getSpec().getSelector()).containsEntry("app.kubernetes.io/component", "workers");
+        assertThat(r.get(Service.class, FULLNAME + "-source").getSpec().getSelector()).containsEntry("app.kubernetes.io/component", "source");
+        PodDisruptionBudget pdb = r.get(PodDisruptionBudget.class, FULLNAME + "-workers");
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(workers.getSpec().getSelector().getMatchLabels());
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // non-default value sets
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void existingSecretIngressServiceMonitorAutoscalingAndSinks() {
+        Rendered r = render(Map.of(
+                "credentials", Map.of("existingSecret", "shop-cdc-credentials"),
+                "kafka", Map.of("bootstrapServers", "kafka-1:9093,kafka-2:9093",
+                        "sasl", Map.of("enabled", true, "mechanism", "SCRAM-SHA-256", "username", "cdc"),
+                        "properties", Map.of("ssl.endpoint.identification.algorithm", "https")),
+                "ingress", Map.of("enabled", true, "hosts", List.of(Map.of("host", "cdc.example.org",
+                        "paths", List.of(Map.of("path", "/", "pathType", "Prefix")))),
+                        "tls", List.of(Map.of("secretName", "cdc-tls", "hosts", List.of("cdc.example.org")))),
+                "metrics", Map.of("serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus"))),
+                "workers", Map.of("autoscaling", Map.of("enabled", true, "minReplicas", 3, "maxReplicas", 9,
+                        "targetMemoryUtilizationPercentage", 80)),
+                "sinks", Map.of("clickhouse", Map.of("enabled", true, "url", "https://ch.example.org:8443", "database", "analytics"),
+                        "elasticsearch", Map.of("enabled", true, "url", "https://es.example.org:9200", "username", "cdc")),
+                "redis", Map.of("host", "redis-master", "port", 6380)));
+
+        assertThat(r.all(Secret.class)).isEmpty();
+        Deployment source = r.get(Deployment.class, FULLNAME + "-source");
+        Deployment workers = r.get(Deployment.class, FULLNAME + "-workers");
+        Map<String, EnvVar> sourceEnv = env(source);
+        Map<String, EnvVar> workersEnv = env(workers);
+        assertSecretRef(sourceEnv, "CDC_SOURCE_DATABASE_PASSWORD", "shop-cdc-credentials", "database-password", false);
+        assertSecretRef(sourceEnv, "KAFKA_SASL_PASSWORD", "shop-cdc-credentials", "kafka-sasl-password", false);
+        assertSecretRef(workersEnv, "KAFKA_SASL_PASSWORD", "shop-cdc-credentials", "kafka-sasl-password", false);
+        assertSecretRef(workersEnv, "CDC_SINK_CLICKHOUSE_PASSWORD", "shop-cdc-credentials", "clickhouse-password", true);
+        assertSecretRef(workersEnv, "CDC_SINK_ELASTICSEARCH_PASSWORD", "shop-cdc-credentials", "elasticsearch-password", true);
+        assertSecretRef(workersEnv, "SPRING_DATA_REDIS_PASSWORD", "shop-cdc-credentials", "redis-password", true);
+        assertThat(value(workersEnv, "CDC_KAFKA_PROPERTIES_SASL_JAAS_CONFIG")).isEqualTo(
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"cdc\" password=\"$(KAFKA_SASL_PASSWORD)\";");
+        assertThat(names(workersEnv)).as("the password variable must come before the JAAS line that refers to it")
+                .containsSubsequence("KAFKA_SASL_PASSWORD", "CDC_KAFKA_PROPERTIES_SASL_JAAS_CONFIG");
+        assertThat(value(workersEnv, "CDC_KAFKA_PROPERTIES_SECURITY_PROTOCOL")).isEqualTo("SASL_SSL");
+        assertThat(value(workersEnv, "CDC_KAFKA_PROPERTIES_SASL_MECHANISM")).isEqualTo("SCRAM-SHA-256");
+        assertThat(value(workersEnv, "CDC_SINK_CLICKHOUSE_ENABLED")).isEqualTo("true");
+        assertThat(value(workersEnv, "CDC_SINK_CLICKHOUSE_URL")).isEqualTo("https://ch.example.org:8443");
+        assertThat(value(workersEnv, "CDC_SINK_CLICKHOUSE_DATABASE")).isEqualTo("analytics");
+        assertThat(value(workersEnv, "CDC_SINK_ELASTICSEARCH_URL")).isEqualTo("https://es.example.org:9200");
+        assertThat(value(workersEnv, "SPRING_DATA_REDIS_HOST")).isEqualTo("redis-master");
+        assertThat(value(workersEnv, "SPRING_DATA_REDIS_PORT")).isEqualTo("6380");
+        assertThat(value(sourceEnv, "CDC_SINK_CLICKHOUSE_ENABLED")).as("sinks stay off in the source").isEqualTo("false");
+        assertThat(sourceEnv).doesNotContainKeys("CDC_SINK_CLICKHOUSE_URL", "SPRING_DATA_REDIS_HOST");
+
+        // extra Kafka client settings go through the config ConfigMap, not env
+        ConfigMap config = r.get(ConfigMap.class, FULLNAME + "-config");
+        assertThat(config.getData().get("application.yaml")).contains("ssl.endpoint.identification.algorithm: https");
+
+        // HPA owns the replica count
+        assertThat(workers.getSpec().getReplicas()).isNull();
+        HorizontalPodAutoscaler hpa = r.get(HorizontalPodAutoscaler.class, FULLNAME + "-workers");
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(workers.getMetadata().getName());
+        assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(3);
+        assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(9);
+        assertThat(hpa.getSpec().getMetrics()).extracting(m -> m.getResource().getName()).containsExactly("cpu", "memory");
+
+        // WebSocket-friendly ingress to the workers
+        Ingress ingress = r.get(Ingress.class, FULLNAME);
+        assertThat(ingress.getMetadata().getAnnotations())
+                .containsEntry("nginx.ingress.kubernetes.io/proxy-read-timeout", "3600")
+                .containsEntry("nginx.ingress.kubernetes.io/proxy-send-timeout", "3600");
+        assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+        assertThat(ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName()).isEqualTo(FULLNAME);
+        assertThat(ingress.getSpec().getTls().get(0).getSecretName()).isEqualTo("cdc-tls");
+
+        // both roles scraped at /actuator/prometheus
+        ServiceMonitor monitor = r.get(ServiceMonitor.class, FULLNAME);
+        assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+        assertThat(monitor.getSpec().getEndpoints()).singleElement().satisfies(e -> {
+            assertThat(e.getPath()).isEqualTo("/actuator/prometheus");
+            assertThat(e.getPort()).isEqualTo("http");
+        });
+        for (Service service : r.all(Service.class)) {
+            assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
+            assertThat(service.getSpec().getPorts()).extracting(p -> p.getName()).contains("http");
+        }
+    }
+
+    @Test
+    void leaderElectionWithHotStandby() {
+        Rendered r = render(Map.of("source", Map.of("replicas", 2, "offsetStore", "kafka", "offsetTopic", "shop-cdc-offsets",
+                "leaderElection", Map.of("enabled", true))));
+
+        Deployment source = r.get(Deployment.class, FULLNAME + "-source");
+        assertThat(source.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(source.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        PodSpec pod = source.getSpec().getTemplate().getSpec();
+        assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+        Map<String, EnvVar> sourceEnv = env(source);
+        assertThat(value(sourceEnv, "CDC_CLUSTER_LEADER_ELECTION_ENABLED")).isEqualTo("true");
+        assertThat(value(sourceEnv, "CDC_SOURCE_OFFSET_STORE")).isEqualTo("kafka");
+        assertThat(value(sourceEnv, "CDC_SOURCE_OFFSET_TOPIC")).isEqualTo("shop-cdc-offsets");
+        assertThat(sourceEnv.get("KUBERNETES_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+        assertThat(env(r.get(Deployment.class, FULLNAME + "-workers")).get("CDC_SOURCE_ENABLED").getValue()).isEqualTo("false");
+        assertThat(r.get(Deployment.class, FULLNAME + "-workers").getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+
+        Role role = r.get(Role.class, FULLNAME + "-source-leader-election");
+        assertThat(role.getRules()).anySatisfy(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
+            assertThat(rule.getResources()).containsExactly("leases");
+            assertThat(rule.getVerbs()).contains("get", "create", "update");
+        });
+        RoleBinding binding = r.get(RoleBinding.class, FULLNAME + "-source-leader-election");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getName()).isEqualTo(pod.getServiceAccountName());
+            assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+        });
+        PodDisruptionBudget pdb = r.get(PodDisruptionBudget.class, FULLNAME + "-source");
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    }
+
+    @Test
+    void userRoutesOverridesAndExistingConfigMap() throws IOException {
+        String override = "- route:\n    id: postgres-to-kafka\n    from: {uri: \"timer:x\", steps: [{log: overridden}]}\n";
+        String extra = "- route:\n    id: orders-audit\n    from: {uri: \"kafka:cdc.public.orders\", steps: [{log: \"${body}\"}]}\n";
+        Rendered base = render(Map.of());
+        Rendered r = render(Map.of("routes", Map.of(
+                "extra", Map.of("postgres-to-kafka.camel.yaml", override, "orders-audit.camel.yaml", extra),
+                "disabled", List.of("kafka-to-elasticsearch.camel.yaml"),
+                "existingConfigMap", "team-routes",
+                "reload", true)));
+
+        Map<String, String> expected = new TreeMap<>(routeFiles(APP_ROUTES));
+        expected.remove("kafka-to-elasticsearch.camel.yaml");
+        expected.put("postgres-to-kafka.camel.yaml", override.stripTrailing());
+        expected.put("orders-audit.camel.yaml", extra.stripTrailing());
+        assertThat(r.get(ConfigMap.class, FULLNAME + "-routes").getData()).isEqualTo(expected);
+
+        Deployment source = r.get(Deployment.class, FULLNAME + "-source");
+        assertThat(volume(source, "routes").getProjected().getSources()).extracting(s -> s.getConfigMap().getName())
+                .containsExactly(FULLNAME + "-routes", "team-routes");
+        assertThat(value(env(source), "CDC_ROUTES_RELOAD")).isEqualTo("true");
+        // changed routes roll the pods, unchanged config does not change its checksum
+        assertThat(annotation(source, "checksum/routes")).matches("[0-9a-f]{64}")
+                .isNotEqualTo(annotation(base.get(Deployment.class, FULLNAME + "-source"), "checksum/routes"));
+        assertThat(annotation(source, "checksum/config"))
+                .isEqualTo(annotation(base.get(Deployment.class, FULLNAME + "-source"), "checksum/config"));
+
+        // builtIn=image: the jar's routes are loaded, the ConfigMap holds only the extra ones
+        Rendered image = render(Map.of("routes", Map.of("builtIn", "image", "extra", Map.of("orders-audit.camel.yaml", extra))));
+        Deployment imageSource = image.get(Deployment.class, FULLNAME + "-source");
+        assertThat(image.get(ConfigMap.class, FULLNAME + "-routes").getData()).containsOnlyKeys("orders-audit.camel.yaml");
+        assertThat(env(imageSource)).doesNotContainKey("CAMEL_MAIN_ROUTES_INCLUDE_PATTERN");
+        assertThat(value(env(imageSource), "CDC_ROUTES_DIR")).isEqualTo("/etc/cdc-hub/routes");
+
+        // builtIn=image, nothing extra: an empty folder, no ConfigMap
+        Rendered plain = render(Map.of("routes", Map.of("builtIn", "image")));
+        assertThat(plain.all(ConfigMap.class)).extracting(c -> c.getMetadata().getName()).containsExactly(FULLNAME + "-config");
+        assertThat(volume(plain.get(Deployment.class, FULLNAME + "-source"), "routes").getEmptyDir()).isNotNull();
+    }
+
+    @Test
+    void persistentOffsetsConfigAndRenderedSecret() {
+        Rendered r = render(Map.of(
+                "source", Map.of("persistence", Map.of("enabled", true, "size", "2Gi", "storageClass", "fast")),
+                "credentials", Map.of("databasePassword", "s3cret", "adminToken", "t0ken"),
+                "config", Map.of("cdc", Map.of("topics", Map.of("partitions", 6))),
+                "workers", Map.of("enabled", false),
+                "image", Map.of("digest", "sha256:" + "a".repeat(64))));
+
+        PersistentVolumeClaim claim = r.get(PersistentVolumeClaim.class, FULLNAME + "-source-data");
+        assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("2Gi");
+        assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast");
+        Deployment source = r.get(Deployment.class, FULLNAME + "-source");
+        assertThat(volume(source, "data").getPersistentVolumeClaim().getClaimName()).isEqualTo(claim.getMetadata().getName());
+        assertThat(source.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("ghcr.io/cdc-hub/cdc-hub@sha256:" + "a".repeat(64));
+        assertThat(r.all(Deployment.class)).hasSize(1);
+        assertThat(r.all(PodDisruptionBudget.class)).isEmpty();
+
+        Secret secret = r.get(Secret.class, FULLNAME + "-credentials");
+        assertThat(secret.getData()).containsOnlyKeys("database-password", "admin-token");
+        assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("database-password")), StandardCharsets.UTF_8))
+                .isEqualTo("s3cret");
+        assertThat(r.get(ConfigMap.class, FULLNAME + "-config").getData().get("application.yaml")).contains("partitions: 6");
+        assertThat(annotation(source, "checksum/config"))
+                .isNotEqualTo(annotation(render(Map.of()).get(Deployment.class, FULLNAME + "-source"), "checksum/config"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // helpers
+    // ---------------------------------------------------------------------------------------------
+
+    /** Renders the chart with these values (merged over values.yaml) and parses every manifest strictly. */
+    Rendered render(Map<String, Object> values) {
+        try {
+            Path file = Files.createTempFile(tmp, "values", ".yaml");
+            DumperOptions options = new DumperOptions();
+            options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+            Files.writeString(file, new Yaml(options).dump(values));
+            String manifests = new Helm(CHART).template()
+                    .withName(RELEASE)
+                    .withNamespace(NAMESPACE)
+                    .withKubeVersion(KUBE_VERSION)
+                    .withValuesFile(file)
+                    .call();
+            return new Rendered(manifests, KubernetesManifests.parse(manifests));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    record Rendered(String yaml, List<HasMetadata> objects) {
+
+        List<String> kinds() {
+            return objects.stream().map(HasMetadata::getKind).toList();
+        }
+
+        <T extends HasMetadata> List<T> all(Class<T> type) {
+            return objects.stream().filter(type::isInstance).map(type::cast).toList();
+        }
+
+        <T extends HasMetadata> T get(Class<T> type, String name) {
+            return all(type).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + objects.stream()
+                            .map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList()));
+        }
+    }
+
+    static Map<String, String> routeFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            Map<String, String> routes = new TreeMap<>();
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".camel.yaml")).toList()) {
+                // a ConfigMap entry rendered with |- has no final newline
+                routes.put(file.getFileName().toString(), Files.readString(file).stripTrailing());
+            }
+            return routes;
+        }
+    }
+
+    static String chartAppVersion() throws IOException {
+        return Files.readAllLines(CHART.resolve("Chart.yaml")).stream().filter(l -> l.startsWith("appVersion:"))
+                .map(l -> l.substring("appVersion:".length()).trim().replace("\"", "")).findFirst().orElseThrow();
+    }
+
+    static Container container(Deployment deployment) {
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers()).hasSize(1);
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    static Map<String, EnvVar> env(Deployment deployment) {
+        List<EnvVar> env = container(deployment).getEnv();
+        Map<String, EnvVar> byName = env.stream().collect(Collectors.toMap(EnvVar::getName, e -> e, (a, b) -> {
+            throw new AssertionError(deployment.getMetadata().getName() + ": environment variable " + a.getName() + " is set twice");
+        }, java.util.LinkedHashMap::new));
+        return byName;
+    }
+
+    static List<String> names(Map<String, EnvVar> env) {
+        return List.copyOf(env.keySet());
+    }
+
+    static String value(Map<String, EnvVar> env, String name) {
+        assertThat(env).containsKey(name);
+        return env.get(name).getValue();
+    }
+
+    static void assertSecretRef(Map<String, EnvVar> env, String name, String secret, String key, boolean optional) {
+        assertThat(env).containsKey(name);
+        EnvVar var = env.get(name);
+        assertThat(var.getValue()).as(name + " must not have a literal value").isNull();
+        assertThat(var.getValueFrom().getSecretKeyRef()).as(name).satisfies(ref -> {
+            assertThat(ref.getName()).isEqualTo(secret);
+            assertThat(ref.getKey()).isEqualTo(key);
+            assertThat(ref.getOptional()).isEqualTo(optional);
+        });
+    }
+
+    static Volume volume(Deployment deployment, String name) {
+        return deployment.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(deployment.getMetadata().getName() + " has no volume " + name));
+    }
+
+    static String annotation(Deployment deployment, String name) {
+        return Optional.ofNullable(deployment.getSpec().getTemplate().getMetadata().getAnnotations()).map(a -> a.get(name))
+                .orElseThrow(() -> new AssertionError(deployment.getMetadata().getName() + " has no pod annotation " + name));
+    }
+
+    static void assertRestrictedPod(Deployment deployment) {
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        Container c = container(deployment);
+        assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+
+        assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
+        assertThat(List.of(c.getStartupProbe(), c.getLivenessProbe(), c.getReadinessProbe()))
+                .allSatisfy(p -> assertThat(p.getHttpGet().getPort().getStrVal()).isEqualTo("http"));
+        assertThat(c.getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("http");
+            assertThat(p.getContainerPort()).isEqualTo(8080);
+        });
+        assertThat(c.getResources().getLimits()).containsKey("memory");
+        assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+
+        // read-only root: every writable path is a volume
+        Map<String, String> mounts = c.getVolumeMounts().stream().collect(Collectors.toMap(m -> m.getMountPath(), m -> m.getName()));
+        assertThat(mounts).containsEntry("/tmp", "tmp").containsEntry("/var/lib/cdc-hub", "data").containsEntry("/etc/cdc-hub/routes", "routes");
+        assertThat(volume(deployment, "tmp").getEmptyDir()).isNotNull();
+        assertThat(value(env(deployment), "CDC_DATA_DIR")).isEqualTo("/var/lib/cdc-hub");
+        assertThat(value(env(deployment), "JAVA_TOOL_OPTIONS")).contains("MaxRAMPercentage");
+
+        Map<String, String> annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+        assertThat(annotations.get("checksum/routes")).matches("[0-9a-f]{64}");
+        assertThat(annotations.get("checksum/config")).matches("[0-9a-f]{64}");
+        assertThat(deployment.getSpec().getSelector().getMatchLabels())
+                .isEqualTo(Map.of("app.kubernetes.io/name", "cdc-hub", "app.kubernetes.io/instance", RELEASE,
+                        "app.kubernetes.io/component", deployment.getMetadata().getName().endsWith("-source") ? "source" : "workers"));
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels());
+    }
+}
