@@ -31,10 +31,10 @@ public class ExactNumericConverter implements CustomConverter<SchemaBuilder, Rel
         if (!type.equals("numeric") && !type.equals("decimal")) {
             return;
         }
-        SchemaBuilder schema = SchemaBuilder.string().name(LOGICAL_NAME);
-        if (column.isOptional()) {
-            schema.optional();
-        }
+        // Always optional, even for NOT NULL columns: a delete's before-image on a table with the default
+        // replica identity carries only the key, and the other columns must come out as null (unknown),
+        // not fail the record (Debezium's own converters would invent a 0 there instead).
+        SchemaBuilder schema = SchemaBuilder.string().name(LOGICAL_NAME).optional();
         registration.register(schema, ExactNumericConverter::toText);
     }
 

@@ -47,7 +47,8 @@ abstract class CaptureContextIT {
                 "CREATE TABLE IF NOT EXISTS capture.toasted (id int PRIMARY KEY, big text, small int)",
                 "CREATE TABLE IF NOT EXISTS public.not_captured (id serial PRIMARY KEY, pad text)",
                 "CREATE TABLE IF NOT EXISTS capture.special_numbers (id int PRIMARY KEY, n numeric, d numeric(10,2))",
-                "INSERT INTO capture.special_numbers VALUES (1, 'Infinity', 'NaN') ON CONFLICT DO NOTHING");
+                "INSERT INTO capture.special_numbers VALUES (1, 'Infinity', 'NaN') ON CONFLICT DO NOTHING",
+                "CREATE TABLE IF NOT EXISTS capture.ledger (id int PRIMARY KEY, amount numeric(12,2) NOT NULL, note text NOT NULL)");
         TypeMappingIT.createTable(pg);
     }
 
