@@ -1,0 +1,72 @@
+package io.cdchub.ops;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.elasticsearch.client.Cancellable;
+import org.elasticsearch.client.Request;
+import org.elasticsearch.client.Response;
+import org.elasticsearch.client.ResponseListener;
+import org.elasticsearch.client.RestClient;
+import org.springframework.boot.actuate.health.AbstractHealthIndicator;
+import org.springframework.boot.actuate.health.Health;
+
+/**
+ * {@code elasticsearch} (with {@code cdc.sink.elasticsearch.enabled}): {@code GET /_cluster/health} through the
+ * sink's REST client, within {@code cdc.health.timeout}. Red is DOWN; yellow (a single node's unassigned
+ * replicas) is UP with the status in the details.
+ */
+public class ElasticsearchHealthIndicator extends AbstractHealthIndicator {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RestClient client;
+    private final Duration timeout;
+
+    public ElasticsearchHealthIndicator(RestClient client, Duration timeout) {
+        super("Elasticsearch check failed");
+        this.client = client;
+        this.timeout = timeout;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) throws Exception {
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        Cancellable request = client.performRequestAsync(new Request("GET", "/_cluster/health"), new ResponseListener() {
+            @Override
+            public void onSuccess(Response response) {
+                answer.complete(response);
+            }
+
+            @Override
+            public void onFailure(Exception exception) {
+                answer.completeExceptionally(exception);
+            }
+        });
+        Response response;
+        try {
+            response = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            request.cancel();
+            builder.down().withDetail("reason", "no answer within " + timeout.toMillis() + " ms");
+            return;
+        } catch (ExecutionException e) {
+            builder.down().withDetail("reason", "Elasticsearch unreachable or refused: " + e.getCause());
+            return;
+        }
+        JsonNode health = JSON.readTree(response.getEntity().getContent());
+        String status = health.path("status").asText("unknown");
+        builder.withDetail("cluster", health.path("cluster_name").asText()).withDetail("status", status)
+                .withDetail("nodes", health.path("number_of_nodes").asInt());
+        if ("green".equals(status) || "yellow".equals(status)) {
+            builder.up();
+        } else {
+            builder.down().withDetail("reason", "cluster status is " + status);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.cdchub.ops;
+
+import io.cdchub.sink.SinkProperties;
+import io.cdchub.sink.clickhouse.ClickHouseClient;
+import io.cdchub.source.SourceProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.kafka.clients.admin.Admin;
+import org.elasticsearch.client.RestClient;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Health indicators and operational metrics. Indicator names are the bean names without
+ * {@code HealthIndicator}: {@code replicationSlot} (source on), {@code kafka}, {@code clickhouse} and
+ * {@code elasticsearch} (their sink on) and {@code camelContext}. application.yaml puts the external ones in
+ * the readiness group, never in liveness: an unreachable target makes the app not ready, not dead.
+ */
+@Configuration(proxyBeanMethods = false)
+public class OperationsConfiguration {
+
+    @Bean
+    KafkaHealthIndicator kafkaHealthIndicator(Admin admin, HealthProperties health) {
+        return new KafkaHealthIndicator(admin, health.timeout());
+    }
+
+    @Bean
+    CamelContextHealthIndicator camelContextHealthIndicator(CamelContext camel) {
+        return new CamelContextHealthIndicator(camel);
+    }
+
+    @Bean
+    DeadLetterMetrics deadLetterMetrics(MeterRegistry registry) {
+        return new DeadLetterMetrics(registry);
+    }
+
+    /** The source's slot health and gauges, with {@code cdc.source.enabled}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "cdc.source.enabled", havingValue = "true", matchIfMissing = true)
+    static class SourceOperations {
+
+        @Bean
+        ReplicationSlotProbe replicationSlotProbe(SourceProperties source, HealthProperties health) {
+            return new ReplicationSlotProbe(source, health.timeout());
+        }
+
+        @Bean
+        ReplicationSlotHealthIndicator replicationSlotHealthIndicator(ReplicationSlotProbe replicationSlotProbe, HealthProperties health) {
+            return new ReplicationSlotHealthIndicator(replicationSlotProbe, health.maxSlotLagBytes());
+        }
+
+        @Bean
+        SourceMetrics sourceMetrics(MeterRegistry registry, ReplicationSlotProbe replicationSlotProbe, SourceProperties source,
+                HealthProperties health) {
+            return new SourceMetrics(registry, replicationSlotProbe, source.name(), health.slotLagInterval());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "cdc.sink.clickhouse.enabled", havingValue = "true")
+    static class ClickHouseOperations {
+
+        @Bean
+        ClickHouseHealthIndicator clickhouseHealthIndicator(CamelContext camel, SinkProperties sinks, HealthProperties health) {
+            return new ClickHouseHealthIndicator(new ClickHouseClient(camel, sinks.clickhouse()), sinks.clickhouse().url(), health.timeout());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "cdc.sink.elasticsearch.enabled", havingValue = "true")
+    static class ElasticsearchOperations {
+
+        @Bean
+        ElasticsearchHealthIndicator elasticsearchHealthIndicator(@Qualifier("elasticsearchSinkRestClient") RestClient client,
+                HealthProperties health) {
+            return new ElasticsearchHealthIndicator(client, health.timeout());
+        }
+    }
+}
