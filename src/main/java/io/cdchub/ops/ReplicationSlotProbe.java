@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 
 import io.cdchub.source.SourceProperties;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Reads the source's replication slot from {@code pg_replication_slots} over a short-lived JDBC connection
@@ -50,7 +49,7 @@ public class ReplicationSlotProbe {
 
     /** @throws SQLException when PostgreSQL cannot be reached or refuses the query */
     public SlotState read() throws SQLException {
-        try (Connection connection = dataSource().getConnection(); PreparedStatement st = connection.prepareStatement(QUERY)) {
+        try (Connection connection = source.database().dataSource("cdc-hub-health", timeout).getConnection(); PreparedStatement st = connection.prepareStatement(QUERY)) {
             st.setQueryTimeout(seconds());
             st.setString(1, source.slot());
             try (ResultSet rs = st.executeQuery()) {
@@ -70,20 +69,5 @@ public class ReplicationSlotProbe {
 
     private int seconds() {
         return (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
-    }
-
-    private PGSimpleDataSource dataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {source.database().hostname()});
-        ds.setPortNumbers(new int[] {source.database().port()});
-        ds.setDatabaseName(source.database().dbname());
-        ds.setUser(source.database().user());
-        ds.setPassword(source.database().password());
-        ds.setSslMode(source.database().sslmode());
-        ds.setConnectTimeout(seconds());
-        ds.setLoginTimeout(seconds());
-        ds.setSocketTimeout(seconds() + 1);
-        ds.setApplicationName("cdc-hub-health");
-        return ds;
     }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import io.cdchub.config.InvalidConfigurationException;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +34,7 @@ public class SourceDatabaseInspector {
     }
 
     public Findings inspect() {
-        try (Connection connection = dataSource().getConnection()) {
+        try (Connection connection = source.database().dataSource("cdc-hub-inspector", java.time.Duration.ofSeconds(10)).getConnection()) {
             requireLogicalWal(connection);
             List<String> keyless = checkTables(connection);
             boolean heartbeatReady = source.heartbeat().interval().isZero() || prepareHeartbeatTable(connection);
@@ -54,19 +53,6 @@ public class SourceDatabaseInspector {
                     source.database().port(), e.getMessage());
             return new Findings(false, false, List.of());
         }
-    }
-
-    private PGSimpleDataSource dataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {source.database().hostname()});
-        ds.setPortNumbers(new int[] {source.database().port()});
-        ds.setDatabaseName(source.database().dbname());
-        ds.setUser(source.database().user());
-        ds.setPassword(source.database().password());
-        ds.setConnectTimeout(10);
-        ds.setApplicationName("cdc-hub-inspector");
-        ds.setSslMode(source.database().sslmode());
-        return ds;
     }
 
     private void requireLogicalWal(Connection connection) throws SQLException {

@@ -172,6 +172,23 @@ public record SourceProperties(
             String password,
             @DefaultValue("prefer") String sslmode) {
 
+        /** A plain JDBC data source for cdc-hub's own queries (start-up checks, health), bounded by the timeout. */
+        public org.postgresql.ds.PGSimpleDataSource dataSource(String applicationName, Duration timeout) {
+            int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
+            org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+            ds.setServerNames(new String[] {hostname});
+            ds.setPortNumbers(new int[] {port});
+            ds.setDatabaseName(dbname);
+            ds.setUser(user);
+            ds.setPassword(password);
+            ds.setSslMode(sslmode);
+            ds.setConnectTimeout(seconds);
+            ds.setLoginTimeout(seconds);
+            ds.setSocketTimeout(seconds + 1); // past the statement timeout, so that one answers first
+            ds.setApplicationName(applicationName);
+            return ds;
+        }
+
         @Override
         public String toString() {
             return user + "@" + hostname + ":" + port + "/" + dbname + " (password " + (password == null || password.isEmpty() ? "not set" : "set") + ")";

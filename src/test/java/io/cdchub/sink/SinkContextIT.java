@@ -63,19 +63,9 @@ abstract class SinkContextIT {
     static {
         PostgresServer pg = PostgresServer.shared();
         pg.createDatabase(DB);
+        pg.execute(DB, "CREATE SCHEMA IF NOT EXISTS sinks");
+        pg.execute(DB, io.cdchub.testinfra.TestTables.allTypes("sinks"));
         pg.execute(DB,
-                "CREATE SCHEMA IF NOT EXISTS sinks",
-                "DO $$ BEGIN CREATE TYPE sinks.mood AS ENUM ('sad', 'ok', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
-                """
-                CREATE TABLE IF NOT EXISTS sinks.all_types (
-                    id int PRIMARY KEY,
-                    c_smallint smallint, c_integer integer, c_bigint bigint,
-                    c_numeric numeric(38,12), c_numeric_free numeric, c_real real, c_double double precision, c_money money,
-                    c_text text, c_varchar varchar(20), c_char char(3), c_boolean boolean,
-                    c_date date, c_time time, c_timetz timetz, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
-                    c_uuid uuid, c_json json, c_jsonb jsonb,
-                    c_int_array int[], c_text_array text[], c_numeric_array numeric(10,2)[],
-                    c_bytea bytea, c_enum sinks.mood, c_null_text text, c_null_int int)""",
                 "CREATE TABLE IF NOT EXISTS sinks.items (id int PRIMARY KEY, name text NOT NULL, qty int)",
                 "CREATE TABLE IF NOT EXISTS sinks.replay (id int PRIMARY KEY, name text NOT NULL, qty int)",
                 "CREATE TABLE IF NOT EXISTS sinks.outage (id int PRIMARY KEY, name text NOT NULL, qty int)",

@@ -14,18 +14,7 @@ import org.junit.jupiter.api.Test;
 class TypeMappingIT extends CaptureContextIT {
 
     static void createTable(PostgresServer pg) {
-        pg.execute(DB,
-                "DO $$ BEGIN CREATE TYPE capture.mood AS ENUM ('sad', 'ok', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
-                """
-                CREATE TABLE IF NOT EXISTS capture.all_types (
-                    id int PRIMARY KEY,
-                    c_smallint smallint, c_integer integer, c_bigint bigint,
-                    c_numeric numeric(38,12), c_numeric_free numeric, c_real real, c_double double precision, c_money money,
-                    c_text text, c_varchar varchar(20), c_char char(3), c_boolean boolean,
-                    c_date date, c_time time, c_timetz timetz, c_timestamp timestamp, c_timestamptz timestamptz, c_interval interval,
-                    c_uuid uuid, c_json json, c_jsonb jsonb,
-                    c_int_array int[], c_text_array text[], c_numeric_array numeric(10,2)[],
-                    c_bytea bytea, c_enum capture.mood, c_null_text text, c_null_int int)""");
+        pg.execute(DB, io.cdchub.testinfra.TestTables.allTypes("capture"));
     }
 
     @Test
