@@ -1,5 +1,11 @@
 package io.cdchub.bench;
 
+import static io.cdchub.bench.BenchSupport.loadAverage;
+import static io.cdchub.bench.BenchSupport.log;
+import static io.cdchub.bench.BenchSupport.median;
+import static io.cdchub.bench.BenchSupport.pause;
+import static io.cdchub.bench.BenchSupport.processCpuNanos;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -161,27 +167,7 @@ public final class SinkBenchmark {
 
     /** Exit status: 0 done, 1 a row/document missing or a phase failed, 2 cdc-hub or the servers did not start, 3 watchdog. */
     public static void main(String[] args) {
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(WATCHDOG.toMillis());
-                System.err.println("[bench] FAILED: the benchmark ran longer than " + WATCHDOG.toMinutes() + " min; aborting");
-                System.exit(3);
-            } catch (InterruptedException e) {
-                // finished in time
-            }
-        }, "bench-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-
-        Map<String, String> extra = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq <= 0) {
-                System.err.println("[bench] arguments are cdc-hub settings as key=value, not '" + arg + "'");
-                System.exit(64);
-            }
-            extra.put(arg.substring(0, eq).replaceFirst("^--", ""), arg.substring(eq + 1));
-        }
+        Map<String, String> extra = BenchSupport.startWatchdogAndReadSettings(args, WATCHDOG);
         for (String sink : SINKS) {
             if (!sink.equals("clickhouse") && !sink.equals("elasticsearch")) {
                 System.err.println("[bench] bench.sinks lists clickhouse and/or elasticsearch, not '" + sink + "'");
@@ -570,7 +556,7 @@ public final class SinkBenchmark {
                     targetCpuAtFirst.set(cpuNanos(targetPid));
                     return;
                 }
-                sleepQuietly(1);
+                pause(1);
             }
         }, "bench-consumer-watch");
         watcher.setDaemon(true);
@@ -624,7 +610,7 @@ public final class SinkBenchmark {
                 hot.setDaemon(true);
                 hot.start();
             }
-            sleepQuietly(5);
+            pause(5);
         }
         long cpuAtEnd = processCpuNanos();
         long targetCpuAtEnd = cpuNanos(targetPid);
@@ -1087,32 +1073,12 @@ public final class SinkBenchmark {
         }
     }
 
-    /** CPU time of this whole JVM: cdc-hub, but also the in-process Kafka broker and the benchmark's own client. */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
     /** CPU time of another process (the target server); 0 when unknown. */
     private static long cpuNanos(long pid) {
         if (pid <= 0) {
             return 0;
         }
         return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(Duration::toNanos).orElse(0L);
-    }
-
-    /** The machine's 1-minute load average: other work on the cores skews every figure. */
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException | RuntimeException e) {
-            return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
     }
 
     private static String singular(String unit) {
@@ -1163,19 +1129,6 @@ public final class SinkBenchmark {
             Files.writeString(OUT.resolve("sink-benchmark-summary.txt"), text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             System.err.println("[bench] could not write the summary file under " + OUT + ": " + e.getMessage());
-        }
-    }
-
-    private static void log(String message) {
-        System.out.println("[bench] " + message);
-        System.out.flush();
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

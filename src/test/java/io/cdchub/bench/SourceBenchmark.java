@@ -1,5 +1,11 @@
 package io.cdchub.bench;
 
+import static io.cdchub.bench.BenchSupport.loadAverage;
+import static io.cdchub.bench.BenchSupport.log;
+import static io.cdchub.bench.BenchSupport.median;
+import static io.cdchub.bench.BenchSupport.pause;
+import static io.cdchub.bench.BenchSupport.processCpuNanos;
+
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -129,27 +135,7 @@ public final class SourceBenchmark {
 
     /** Exit status: 0 done, 1 events missing or a phase failed, 2 cdc-hub or the servers did not start, 3 watchdog. */
     public static void main(String[] args) {
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(WATCHDOG.toMillis());
-                System.err.println("[bench] FAILED: the benchmark ran longer than " + WATCHDOG.toMinutes() + " min; aborting");
-                System.exit(3);
-            } catch (InterruptedException e) {
-                // finished in time
-            }
-        }, "bench-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-
-        Map<String, String> extra = new LinkedHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq <= 0) {
-                System.err.println("[bench] arguments are cdc-hub settings as key=value, not '" + arg + "'");
-                System.exit(64);
-            }
-            extra.put(arg.substring(0, eq).replaceFirst("^--", ""), arg.substring(eq + 1));
-        }
+        Map<String, String> extra = BenchSupport.startWatchdogAndReadSettings(args, WATCHDOG);
         int status = new SourceBenchmark(extra).run();
         System.exit(status);
     }
@@ -262,7 +248,7 @@ public final class SourceBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new StartFailure("cdc-hub started but its replication slot " + SLOT + " was not streaming within 90 s (see the log above)");
             }
-            sleep(100);
+            pause(100);
         }
         log(String.format(Locale.ROOT, "cdc-hub streaming after %.1f s", (System.nanoTime() - t0) / 1e9));
 
@@ -298,13 +284,13 @@ public final class SourceBenchmark {
                     failures.add("warm-up: the event of the row inserted into bench.latency did not arrive");
                     break;
                 }
-                sleep(100);
+                pause(100);
             }
             eventsExpected++;
             eventsReceived += failures.isEmpty() ? 1 : 0;
         }
         postgres.execute(DB, "TRUNCATE bench.bulk");
-        sleep(1000);
+        pause(1000);
     }
 
     // ---------------------------------------------------------------- throughput
@@ -318,7 +304,7 @@ public final class SourceBenchmark {
             for (int rep = 1; rep <= REPETITIONS; rep++) {
                 if (rep > 1) {
                     postgres.execute(DB, "TRUNCATE bench.bulk");
-                    sleep(1000);
+                    pause(1000);
                 }
                 consumer.seekToEnd(partitions);
                 partitions.forEach(consumer::position); // resolve now, not after the commit
@@ -364,7 +350,7 @@ public final class SourceBenchmark {
                 hub[rep - 1] = ROWS / hubSeconds;
                 String lastCheck = checkLast(count.last, ROWS);
 
-                sleep(1000); // let cdc-hub settle: the raw baseline runs alone
+                pause(1000); // let cdc-hub settle: the raw baseline runs alone
                 RawRun rawRun = rawDecode(endLsn);
                 dropRawSlot();
                 raw[rep - 1] = rawRun.ok() ? ROWS / rawRun.seconds : Double.NaN;
@@ -812,7 +798,7 @@ public final class SourceBenchmark {
             } else if (System.nanoTime() - lastProgress > STALL.toNanos()) {
                 break;
             }
-            sleep(50);
+            pause(50);
         }
         stop.set(true);
         reader.join(10_000);
@@ -916,7 +902,7 @@ public final class SourceBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("topic " + topic + " did not appear within 60 s: cdc-hub published no event to it");
             }
-            sleep(200);
+            pause(200);
         }
     }
 
@@ -926,26 +912,6 @@ public final class SourceBenchmark {
         } catch (SQLException e) {
             throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
         }
-    }
-
-    /** CPU time of this whole JVM: cdc-hub, but also the in-process Kafka broker and the benchmark's readers. */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
-    /** The machine's 1-minute load average: other work on the 2 cores skews every figure. */
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException | RuntimeException e) {
-            return String.format(Locale.ROOT, "%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 
     private void stopApp() {
@@ -983,20 +949,6 @@ public final class SourceBenchmark {
             Files.writeString(OUT.resolve("source-benchmark-summary.txt"), text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             System.err.println("[bench] could not write the summary file under " + OUT + ": " + e.getMessage());
-        }
-    }
-
-    private static void log(String message) {
-        System.out.println("[bench] " + message);
-        System.out.flush();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 

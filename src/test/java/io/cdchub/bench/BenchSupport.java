@@ -1,0 +1,85 @@
+package io.cdchub.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** What the benchmarks share: a watchdog, settings from arguments, CPU and load readings, medians, logging. */
+final class BenchSupport {
+
+    private BenchSupport() {
+    }
+
+    /**
+     * Starts a watchdog that ends the JVM with status 3 after {@code limit} (a benchmark must stop by
+     * itself), and reads the arguments as cdc-hub settings ({@code key=value}; status 64 otherwise).
+     */
+    static Map<String, String> startWatchdogAndReadSettings(String[] args, Duration limit) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!new CountDownLatch(1).await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    System.err.println("[bench] FAILED: the benchmark ran longer than " + limit.toMinutes() + " min; aborting");
+                    System.exit(3);
+                }
+            } catch (InterruptedException e) {
+                // finished in time
+            }
+        }, "bench-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (eq <= 0) {
+                System.err.println("[bench] arguments are cdc-hub settings as key=value, not '" + arg + "'");
+                System.exit(64);
+            }
+            settings.put(arg.substring(0, eq).replaceFirst("^--", ""), arg.substring(eq + 1));
+        }
+        return settings;
+    }
+
+    /** CPU time this JVM has used so far. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** The machine's 1-minute load average: other work on the cores skews every figure. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+
+    static void log(String message) {
+        System.out.println("[bench] " + message);
+        System.out.flush();
+    }
+
+    /** Pauses a polling loop of the benchmark (never used by tests, which wait on conditions). */
+    static void pause(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
