@@ -8,12 +8,16 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -33,6 +37,7 @@ import org.apache.camel.component.kafka.KafkaConstants;
  * @param after    the row after the change (null for a delete)
  * @param lsn      the change's position in PostgreSQL's WAL: the version sinks order changes of a row by
  * @param sourceTsMs when PostgreSQL committed the change
+ * @param afterJson the {@code after} object exactly as the record carries it (its bytes), null when there is none
  */
 public record ChangeEvent(
         Exchange record,
@@ -43,7 +48,8 @@ public record ChangeEvent(
         ObjectNode before,
         ObjectNode after,
         long lsn,
-        long sourceTsMs) {
+        long sourceTsMs,
+        byte[] afterJson) {
 
     /** Exact numbers in and out: numeric columns must not go through a double. */
     public static final JsonMapper JSON = JsonMapper.builder()
@@ -98,28 +104,81 @@ public record ChangeEvent(
         if (value == null) {
             return null;
         }
-        JsonNode envelope;
-        try {
-            envelope = READER.readTree(value);
+        // Streamed: only the fields a sink uses become trees (before, after and a few of source's); the rest of
+        // the envelope is only checked to be well-formed JSON.
+        JsonNode opNode = null;
+        JsonNode beforeNode = null;
+        JsonNode afterNode = null;
+        JsonNode tsNode = null;
+        boolean sourceIsObject = false;
+        JsonNode schemaNode = null;
+        JsonNode tableNode = null;
+        JsonNode lsnNode = null;
+        JsonNode sourceTsNode = null;
+        int afterStart = -1;
+        int afterEnd = -1;
+        try (JsonParser parser = JSON.getFactory().createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                parser.skipChildren(); // a malformed array is "Not JSON", as when read whole
+                throw new RejectedRecordException("Not a change event: the value is not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken token = parser.nextToken();
+                switch (field) {
+                    case "op" -> opNode = tree(parser, token);
+                    case "before" -> beforeNode = tree(parser, token);
+                    case "after" -> {
+                        int start = (int) parser.currentTokenLocation().getByteOffset();
+                        afterNode = tree(parser, token);
+                        afterStart = token == JsonToken.START_OBJECT ? start : -1;
+                        afterEnd = (int) parser.currentLocation().getByteOffset();
+                    }
+                    case "ts_ms" -> tsNode = tree(parser, token);
+                    case "source" -> {
+                        // as with a tree, a repeated field counts with its last value
+                        sourceIsObject = token == JsonToken.START_OBJECT;
+                        schemaNode = null;
+                        tableNode = null;
+                        lsnNode = null;
+                        sourceTsNode = null;
+                        if (sourceIsObject) {
+                            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                                String sourceField = parser.currentName();
+                                JsonToken sourceToken = parser.nextToken();
+                                switch (sourceField) {
+                                    case "schema" -> schemaNode = tree(parser, sourceToken);
+                                    case "table" -> tableNode = tree(parser, sourceToken);
+                                    case "lsn" -> lsnNode = tree(parser, sourceToken);
+                                    case "ts_ms" -> sourceTsNode = tree(parser, sourceToken);
+                                    default -> parser.skipChildren();
+                                }
+                            }
+                        } else {
+                            parser.skipChildren();
+                        }
+                    }
+                    default -> parser.skipChildren();
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT) {
+                throw new JsonParseException(parser, "Unexpected end-of-input: expected close marker for Object");
+            }
         } catch (IOException e) {
             throw new RejectedRecordException("Not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
-        if (envelope == null || !envelope.isObject()) {
-            throw new RejectedRecordException("Not a change event: the value is not a JSON object");
-        }
-        String op = envelope.path("op").asText(null);
+        String op = opNode == null ? null : opNode.asText(null);
         if (op == null || !ROW_OPERATIONS.contains(op)) {
-            throw new RejectedRecordException("Not a row change: op is " + envelope.get("op"));
+            throw new RejectedRecordException("Not a row change: op is " + opNode);
         }
-        JsonNode source = envelope.path("source");
-        String schema = source.path("schema").asText(null);
-        String table = source.path("table").asText(null);
+        String schema = !sourceIsObject || schemaNode == null ? null : schemaNode.asText(null);
+        String table = !sourceIsObject || tableNode == null ? null : tableNode.asText(null);
         if (schema == null || table == null || schema.isEmpty() || table.isEmpty()) {
             throw new RejectedRecordException("Change event without source.schema/source.table");
         }
-        long lsn = lsn(source.get("lsn"));
-        ObjectNode before = object(envelope.get("before"), "before");
-        ObjectNode after = object(envelope.get("after"), "after");
+        long lsn = lsn(lsnNode);
+        ObjectNode before = object(beforeNode, "before");
+        ObjectNode after = object(afterNode, "after");
         if (!"d".equals(op) && after == null) {
             throw new RejectedRecordException("A '" + op + "' change event needs an 'after' row");
         }
@@ -127,8 +186,19 @@ public record ChangeEvent(
         if ("d".equals(op) && key == null && before == null) {
             throw new RejectedRecordException("A delete needs a key or a 'before' row");
         }
-        long tsMs = source.path("ts_ms").asLong(envelope.path("ts_ms").asLong(0));
-        return new ChangeEvent(record, schema, table, op, key, before, after, lsn, tsMs);
+        long envelopeTs = tsNode == null ? 0 : tsNode.asLong(0);
+        long tsMs = sourceTsNode == null ? envelopeTs : sourceTsNode.asLong(envelopeTs);
+        byte[] afterJson = after != null && afterStart >= 0 && afterEnd > afterStart && afterEnd <= value.length
+                && value[afterStart] == '{' && value[afterEnd - 1] == '}' ? java.util.Arrays.copyOfRange(value, afterStart, afterEnd) : null;
+        return new ChangeEvent(record, schema, table, op, key, before, after, lsn, tsMs, afterJson);
+    }
+
+    /** The value the parser is at, as a tree (exact numbers); JSON null as {@link NullNode}. */
+    private static JsonNode tree(JsonParser parser, JsonToken token) throws IOException {
+        if (token == JsonToken.VALUE_NULL) {
+            return NullNode.getInstance();
+        }
+        return READER.readTree(parser);
     }
 
     private static long lsn(JsonNode node) {

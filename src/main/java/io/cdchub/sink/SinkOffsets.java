@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.kafka.common.KafkaException;
@@ -26,12 +27,27 @@ public class SinkOffsets {
         if (records == null || records.isEmpty()) {
             return;
         }
-        Map<String, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
-        for (Object item : records) {
-            Exchange record = (Exchange) item;
-            KafkaManualCommit commit = record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+        // From the end: the first record met of a partition is its last; a record of a partition already met
+        // (the usual case: a batch holds long runs of one partition) costs two header reads and no more.
+        Map<List<Object>, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
+        Object previousTopic = null;
+        Object previousPartition = null;
+        for (int i = records.size() - 1; i >= 0; i--) {
+            Message message = ((Exchange) records.get(i)).getMessage();
+            Object topic = message.getHeader(KafkaConstants.TOPIC);
+            Object partition = message.getHeader(KafkaConstants.PARTITION);
+            if (previousTopic != null && previousTopic.equals(topic) && java.util.Objects.equals(previousPartition, partition)) {
+                continue;
+            }
+            List<Object> key = java.util.Arrays.asList(topic, partition);
+            if (lastPerPartition.containsKey(key)) {
+                continue;
+            }
+            KafkaManualCommit commit = message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
             if (commit != null) {
-                lastPerPartition.put(record.getMessage().getHeader(KafkaConstants.TOPIC) + "-" + record.getMessage().getHeader(KafkaConstants.PARTITION), commit);
+                lastPerPartition.put(key, commit);
+                previousTopic = topic;
+                previousPartition = partition;
             }
         }
         try {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
@@ -45,6 +46,8 @@ import org.apache.camel.Exchange;
 public class ClickHouseSink {
 
     public static final String ROUTE_ID = "kafka-to-clickhouse";
+    private static final java.util.Set<String> SINK_COLUMNS = java.util.Set.of(ClickHouseTables.VERSION, ClickHouseTables.IS_DELETED,
+            ClickHouseTables.OP, ClickHouseTables.SOURCE_TS_MS, ClickHouseTables.SYNCED_AT);
     private static final DateTimeFormatter SYNCED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final SinkProperties.ClickHouse settings;
@@ -166,39 +169,50 @@ public class ClickHouseSink {
     /** One JSONEachRow line: the row's columns the table has, converted to its types, then the sink's own columns. */
     private byte[] line(ChangeEvent event, ClickHouseTables.Table table, String syncedAt) {
         Map<String, String> columns = table.columns();
-        ObjectNode out = ChangeEvent.JSON.createObjectNode();
         ObjectNode row = event.row();
-        for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            String type = columns.get(field.getKey());
-            if (type == null) {
-                continue; // a user-supplied table without this column (or add-columns off)
-            }
-            JsonNode value = unchangedToast(event, field.getKey(), field.getValue());
-            out.set(field.getKey(), ClickHouseTypes.convert(field.getKey(), value, type));
-        }
-        if (event.isDelete()) {
-            // columns the delete does not carry must still be valid for their (Nullable) types
-            for (Map.Entry<String, String> column : columns.entrySet()) {
-                if (!out.has(column.getKey()) && !column.getKey().startsWith("_") && column.getValue().startsWith("Array(")) {
-                    out.putArray(column.getKey());
+        // written straight out (no intermediate object); a row's field names are unique, as in an ObjectNode
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
+        try (JsonGenerator out = ChangeEvent.WRITER.createGenerator(buffer)) {
+            out.writeStartObject();
+            java.util.Set<String> written = event.isDelete() ? new java.util.HashSet<>() : null;
+            for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                String type = columns.get(field.getKey());
+                if (type == null) {
+                    continue; // a user-supplied table without this column (or add-columns off)
+                }
+                JsonNode value = unchangedToast(event, field.getKey(), field.getValue());
+                JsonNode converted = ClickHouseTypes.convert(field.getKey(), value, type);
+                if (SINK_COLUMNS.contains(field.getKey())) {
+                    continue; // the sink's own value is written below (it always won)
+                }
+                out.writeFieldName(field.getKey());
+                out.writeTree(converted);
+                if (written != null) {
+                    written.add(field.getKey());
                 }
             }
-        }
-        out.put(ClickHouseTables.VERSION, event.lsn());
-        out.put(ClickHouseTables.IS_DELETED, event.isDelete() ? 1 : 0);
-        out.put(ClickHouseTables.OP, event.op());
-        out.put(ClickHouseTables.SOURCE_TS_MS, event.sourceTsMs());
-        out.put(ClickHouseTables.SYNCED_AT, syncedAt);
-        try {
-            byte[] json = ChangeEvent.WRITER.writeValueAsBytes(out);
-            byte[] line = new byte[json.length + 1];
-            System.arraycopy(json, 0, line, 0, json.length);
-            line[json.length] = '\n';
-            return line;
+            if (written != null) {
+                // columns the delete does not carry must still be valid for their (Nullable) types
+                for (Map.Entry<String, String> column : columns.entrySet()) {
+                    if (!written.contains(column.getKey()) && !column.getKey().startsWith("_") && column.getValue().startsWith("Array(")) {
+                        out.writeFieldName(column.getKey());
+                        out.writeStartArray();
+                        out.writeEndArray();
+                    }
+                }
+            }
+            out.writeNumberField(ClickHouseTables.VERSION, event.lsn());
+            out.writeNumberField(ClickHouseTables.IS_DELETED, event.isDelete() ? 1 : 0);
+            out.writeStringField(ClickHouseTables.OP, event.op());
+            out.writeNumberField(ClickHouseTables.SOURCE_TS_MS, event.sourceTsMs());
+            out.writeStringField(ClickHouseTables.SYNCED_AT, syncedAt);
+            out.writeEndObject();
         } catch (IOException e) {
             throw new RejectedRecordException("Cannot write the row as JSON: " + e.getMessage(), e);
         }
+        buffer.write('\n');
+        return buffer.toByteArray();
     }
 
     /**

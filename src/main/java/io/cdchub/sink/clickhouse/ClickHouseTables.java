@@ -83,8 +83,14 @@ public class ClickHouseTables {
         }
         if (settings.addColumns() && isManaged(table)) {
             Set<String> missing = new LinkedHashSet<>();
+            com.fasterxml.jackson.databind.node.ObjectNode checked = null;
             for (ChangeEvent event : events) {
-                for (Iterator<String> fields = event.row().fieldNames(); fields.hasNext(); ) {
+                com.fasterxml.jackson.databind.node.ObjectNode row = event.row();
+                if (checked != null && sameFieldNames(checked, row)) {
+                    continue; // the same columns as the row checked last: nothing new to find
+                }
+                checked = row;
+                for (Iterator<String> fields = row.fieldNames(); fields.hasNext(); ) {
                     String field = fields.next();
                     if (!table.columns().containsKey(field)) {
                         missing.add(field);
@@ -96,6 +102,20 @@ public class ClickHouseTables {
             }
         }
         return table;
+    }
+
+    private static boolean sameFieldNames(com.fasterxml.jackson.databind.node.ObjectNode a, com.fasterxml.jackson.databind.node.ObjectNode b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        Iterator<String> x = a.fieldNames();
+        Iterator<String> y = b.fieldNames();
+        while (x.hasNext()) {
+            if (!x.next().equals(y.next())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

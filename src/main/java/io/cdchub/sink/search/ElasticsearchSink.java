@@ -8,6 +8,8 @@ import co.elastic.clients.elasticsearch._types.VersionType;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.ContentType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
@@ -123,14 +125,39 @@ public class ElasticsearchSink {
         }
         if (event.key() == null) {
             // no primary key, no identity: such a table is kept as a log of its rows
-            return event.isDelete() ? null : BulkOperation.of(op -> op.index(i -> i.index(index).document(document(event))));
+            Object document = event.isDelete() ? null : rawDocument(event);
+            return event.isDelete() ? null : BulkOperation.of(op -> op.index(i -> i.index(index).document(document)));
         }
         String id = DocumentIds.of(event.key());
         long version = event.lsn();
         if (event.isDelete()) {
             return BulkOperation.of(op -> op.delete(d -> d.index(index).id(id).version(version).versionType(VersionType.External)));
         }
-        return BulkOperation.of(op -> op.index(i -> i.index(index).id(id).version(version).versionType(VersionType.External).document(document(event))));
+        Object document = rawDocument(event);
+        return BulkOperation.of(op -> op.index(i -> i.index(index).id(id).version(version).versionType(VersionType.External).document(document)));
+    }
+
+    /**
+     * The document as it goes into the bulk request. A row with nothing to take from the old row is the record's
+     * own {@code after} bytes, passed through as they are (exact numbers, no re-serialisation); otherwise
+     * {@link #document}.
+     */
+    private static Object rawDocument(ChangeEvent event) {
+        byte[] json = event.afterJson();
+        if (event.before() == null && json != null && oneLine(json)) {
+            return BinaryData.of(json, ContentType.APPLICATION_JSON);
+        }
+        return document(event);
+    }
+
+    /** A bulk request is newline-delimited: JSON with line breaks between its tokens is written again instead. */
+    private static boolean oneLine(byte[] json) {
+        for (byte b : json) {
+            if (b == '\n' || b == '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The row; an unchanged TOASTed value (Debezium's placeholder) is taken from the old row when the table sends it. */

@@ -1,0 +1,73 @@
+package io.cdchub.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+/** The streamed envelope parse: the same results as reading the envelope whole, and the raw bytes of {@code after}. */
+class ChangeEventParseTest {
+
+    private static Exchange record(String value, String key) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.getMessage().setBody(value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+        if (key != null) {
+            exchange.getMessage().setHeader(KafkaConstants.KEY, key.getBytes(StandardCharsets.UTF_8));
+        }
+        return exchange;
+    }
+
+    @Test
+    void readsWhatASinkNeedsAndKeepsAfterAsItCame() {
+        String after = "{\"id\":1,\"amount\":12.30,\"big\":123456789012345678901234567890.000001,\"t\":\"a\\\"b\"}";
+        String value = "{\"before\":null,\"after\":" + after + ",\"source\":{\"version\":\"x\",\"ts_ms\":5,\"schema\":\"s\",\"table\":\"t\","
+                + "\"seq\":[1,{\"a\":2}],\"lsn\":99},\"transaction\":null,\"op\":\"c\",\"ts_ms\":7}";
+        ChangeEvent event = ChangeEvent.parse(record(value, "{\"id\":1}"));
+        assertThat(event.schema()).isEqualTo("s");
+        assertThat(event.table()).isEqualTo("t");
+        assertThat(event.op()).isEqualTo("c");
+        assertThat(event.lsn()).isEqualTo(99);
+        assertThat(event.sourceTsMs()).isEqualTo(5);
+        assertThat(event.before()).isNull();
+        assertThat(event.after().get("amount").decimalValue().toPlainString()).isEqualTo("12.30");
+        assertThat(event.after().get("big").decimalValue().toPlainString()).isEqualTo("123456789012345678901234567890.000001");
+        assertThat(new String(event.afterJson(), StandardCharsets.UTF_8)).isEqualTo(after);
+        assertThat(event.key().get("id").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void envelopeTimeWhenSourceHasNone() {
+        ChangeEvent event = ChangeEvent.parse(record("{\"op\":\"d\",\"ts_ms\":7,\"source\":{\"schema\":\"s\",\"table\":\"t\",\"lsn\":\"12\"},\"after\":null}", "{\"id\":1}"));
+        assertThat(event.sourceTsMs()).isEqualTo(7);
+        assertThat(event.lsn()).isEqualTo(12);
+        assertThat(event.after()).isNull();
+        assertThat(event.afterJson()).isNull();
+        assertThat(ChangeEvent.parse(record(null, null))).isNull();
+    }
+
+    @Test
+    void rejectsAsBefore() {
+        assertThatThrownBy(() -> ChangeEvent.parse(record("{\"op\":\"c\",\"after\":{\"a\":1", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageStartingWith("Not JSON");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("[1,2", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageStartingWith("Not JSON");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("[1,2]", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageStartingWith("Not a change event");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageStartingWith("Not a change event");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("{\"op\":\"x\"}", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessage("Not a row change: op is \"x\"");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("{\"op\":\"c\",\"source\":\"s\",\"after\":{}}", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("source.schema/source.table");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("{\"op\":\"c\",\"source\":{\"schema\":\"s\",\"table\":\"t\"},\"after\":{}}", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("without source.lsn");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("{\"op\":\"c\",\"source\":{\"schema\":\"s\",\"table\":\"t\",\"lsn\":1},\"after\":[1]}", null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("'after' is not a JSON object");
+    }
+}
