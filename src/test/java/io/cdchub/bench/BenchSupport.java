@@ -1,6 +1,9 @@
 package io.cdchub.bench;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +83,34 @@ final class BenchSupport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Prints the summary block (title, lines, failures, result) and writes it to {@code file}. */
+    static void printSummary(String title, List<String> summary, List<String> failures, int status, Path file) {
+        String header = "==================== " + title + " ====================";
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add(header);
+        lines.addAll(summary);
+        failures.forEach(f -> lines.add("FAILURE: " + f));
+        lines.add("result: " + (status == 0 ? "OK (exit 0)" : "FAILED (exit " + status + ")"));
+        lines.add("=".repeat(header.length()));
+        String text = String.join(System.lineSeparator(), lines) + System.lineSeparator();
+        System.out.print(text);
+        System.out.flush();
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.err.println("[bench] could not write the summary file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** cdc-hub or the servers under it did not start. */
+    static final class StartFailure extends Exception {
+        StartFailure(String message) {
+            super(message);
         }
     }
 }

@@ -6,6 +6,8 @@ import static io.cdchub.bench.BenchSupport.median;
 import static io.cdchub.bench.BenchSupport.pause;
 import static io.cdchub.bench.BenchSupport.processCpuNanos;
 
+import io.cdchub.bench.BenchSupport.StartFailure;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -16,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -1113,29 +1114,9 @@ public final class SinkBenchmark {
     }
 
     private void printSummary(int status) {
-        List<String> lines = new ArrayList<>();
-        lines.add("");
-        lines.add("==================== cdc-hub sink benchmark: summary ====================");
         // a check line carries "|<mapping hash>" for comparing route and raw; not for reading
-        summary.forEach(s -> lines.add(s.replaceFirst("\\|-?\\d+$", "")));
-        failures.forEach(f -> lines.add("FAILURE: " + f));
-        lines.add("result: " + (status == 0 ? "OK (exit 0)" : "FAILED (exit " + status + ")"));
-        lines.add("=========================================================================");
-        String text = String.join(System.lineSeparator(), lines) + System.lineSeparator();
-        System.out.print(text);
-        System.out.flush();
-        try {
-            Files.createDirectories(OUT);
-            Files.writeString(OUT.resolve("sink-benchmark-summary.txt"), text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            System.err.println("[bench] could not write the summary file under " + OUT + ": " + e.getMessage());
-        }
+        BenchSupport.printSummary("cdc-hub sink benchmark: summary", summary.stream().map(s -> s.replaceFirst("\\|-?\\d+$", "")).toList(), failures, status,
+                OUT.resolve("sink-benchmark-summary.txt"));
     }
 
-    /** cdc-hub or the servers under it did not start. */
-    private static final class StartFailure extends Exception {
-        StartFailure(String message) {
-            super(message);
-        }
-    }
 }

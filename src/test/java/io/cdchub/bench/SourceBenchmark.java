@@ -6,12 +6,13 @@ import static io.cdchub.bench.BenchSupport.median;
 import static io.cdchub.bench.BenchSupport.pause;
 import static io.cdchub.bench.BenchSupport.processCpuNanos;
 
+import io.cdchub.bench.BenchSupport.StartFailure;
+
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.BufferedInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -934,28 +935,8 @@ public final class SourceBenchmark {
     }
 
     private void printSummary(int status) {
-        List<String> lines = new ArrayList<>();
-        lines.add("");
-        lines.add("==================== cdc-hub source benchmark: summary ====================");
-        lines.addAll(summary);
-        failures.forEach(f -> lines.add("FAILURE: " + f));
-        lines.add("result: " + (status == 0 ? "OK (exit 0)" : "FAILED (exit " + status + ")"));
-        lines.add("===========================================================================");
-        String text = String.join(System.lineSeparator(), lines) + System.lineSeparator();
-        System.out.print(text);
-        System.out.flush();
-        try {
-            Files.createDirectories(OUT);
-            Files.writeString(OUT.resolve("source-benchmark-summary.txt"), text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            System.err.println("[bench] could not write the summary file under " + OUT + ": " + e.getMessage());
-        }
+        BenchSupport.printSummary("cdc-hub source benchmark: summary", summary, failures, status,
+                OUT.resolve("source-benchmark-summary.txt"));
     }
 
-    /** cdc-hub or the servers under it did not start. */
-    private static final class StartFailure extends Exception {
-        StartFailure(String message) {
-            super(message);
-        }
-    }
 }

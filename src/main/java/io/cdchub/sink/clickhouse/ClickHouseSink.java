@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.sink.SinkBatch;
 import io.cdchub.sink.SinkDeadLetters;
 import io.cdchub.sink.SinkMetrics;
 import io.cdchub.sink.SinkProperties;
@@ -82,37 +83,16 @@ public class ClickHouseSink {
 
     /** Writes the batch (a list of consumed record exchanges); the body is left as it is for the commit step. */
     public void write(Exchange batch) {
-        long started = System.nanoTime();
-        List<?> records = batch.getMessage().getBody(List.class);
-        if (records == null || records.isEmpty()) {
-            return;
-        }
-        try {
+        SinkBatch.write(batch, metrics, records -> {
             Map<String, List<ChangeEvent>> byTable = new LinkedHashMap<>();
-            for (Object item : records) {
-                Exchange record = (Exchange) item;
-                if (SinkDeadLetters.isDeadLettered(record)) {
-                    continue;
-                }
-                ChangeEvent event;
-                try {
-                    event = ChangeEvent.parse(record);
-                } catch (RejectedRecordException e) {
-                    deadLetter(record, e);
-                    continue;
-                }
-                if (event == null) {
-                    metrics.tombstone();
-                    continue;
-                }
+            SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
                 String table = settings.tableFor(event.schema(), event.table());
                 if (!SinkProperties.CLICKHOUSE_NAME.matcher(table).matches()) {
-                    deadLetter(record, new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
-                            + event.schema() + "." + event.table() + " to another name with cdc.sink.clickhouse.tables"));
-                    continue;
+                    throw new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
+                            + event.schema() + "." + event.table() + " to another name with cdc.sink.clickhouse.tables");
                 }
                 byTable.computeIfAbsent(table, t -> new ArrayList<>()).add(event);
-            }
+            });
             String syncedAt = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(SYNCED_AT);
             for (Map.Entry<String, List<ChangeEvent>> entry : byTable.entrySet()) {
                 ClickHouseTables.Table table = tables.prepare(entry.getKey(), entry.getValue());
@@ -126,11 +106,7 @@ public class ClickHouseSink {
                 }
                 insert(table, rows);
             }
-        } catch (SinkUnavailableException e) {
-            metrics.failure();
-            throw e;
-        }
-        metrics.batch(System.nanoTime() - started);
+        });
     }
 
     private record Row(ChangeEvent event, byte[] line) {

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.sink.SinkBatch;
 import io.cdchub.sink.SinkDeadLetters;
 import io.cdchub.sink.SinkMetrics;
 import io.cdchub.sink.SinkProperties;
@@ -82,39 +83,17 @@ public class ElasticsearchSink {
 
     /** Writes the batch (a list of consumed record exchanges); the body is left as it is for the commit step. */
     public void write(Exchange batch) {
-        long started = System.nanoTime();
-        List<?> records = batch.getMessage().getBody(List.class);
-        if (records == null || records.isEmpty()) {
-            return;
-        }
-        try {
+        SinkBatch.write(batch, metrics, records -> {
             templates.installOnce();
             List<Pending> pending = new ArrayList<>(records.size());
-            for (Object item : records) {
-                Exchange record = (Exchange) item;
-                if (SinkDeadLetters.isDeadLettered(record)) {
-                    continue;
+            SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
+                BulkOperation operation = operation(event);
+                if (operation != null) {
+                    pending.add(new Pending(event, operation));
                 }
-                try {
-                    ChangeEvent event = ChangeEvent.parse(record);
-                    if (event == null) {
-                        metrics.tombstone();
-                        continue;
-                    }
-                    BulkOperation operation = operation(event);
-                    if (operation != null) {
-                        pending.add(new Pending(event, operation));
-                    }
-                } catch (RejectedRecordException e) {
-                    deadLetter(record, e);
-                }
-            }
+            });
             bulk(pending);
-        } catch (SinkUnavailableException e) {
-            metrics.failure();
-            throw e;
-        }
-        metrics.batch(System.nanoTime() - started);
+        });
     }
 
     private BulkOperation operation(ChangeEvent event) {
