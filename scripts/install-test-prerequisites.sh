@@ -16,8 +16,34 @@ if [ "$(id -u)" = 0 ] && ! id postgres > /dev/null 2>&1; then missing+=(postgres
 have_clickhouse_server() { command -v clickhouse-server > /dev/null || [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse ]; }
 have_clickhouse_server || missing+=(clickhouse-server)
 
+# Aggregation tests (issue 5): a real Redis.
+have_redis_server() { command -v redis-server > /dev/null; }
+have_redis_server || missing+=(redis-server)
+
+# Gateway tests (issue 4): headless Chromium for the live page, Debian's Python with the
+# websockets library and Node.js for the documented client snippets run as real processes.
+have_chromium() { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }
+have_chromium || missing+=(chromium chromium-driver)
+have_python_websockets() { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import websockets' 2> /dev/null; }
+have_python_websockets || missing+=(python3 python3-websockets)
+have_node() { command -v node > /dev/null && command -v npm > /dev/null; }
+have_node || missing+=(nodejs npm)
+
+# Node packages the client tests use, pinned by each package-lock.json under src/test/clients.
+install_node_packages() {
+  local dir
+  for dir in "$(dirname "$0")"/../src/test/clients/*/; do
+    [ -f "$dir/package-lock.json" ] || continue
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      echo "Installing Node packages in ${dir}"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+    fi
+  done
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "Test prerequisites present: PostgreSQL server binaries ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' ')), clickhouse-server"
+  install_node_packages
+  echo "Test prerequisites present: PostgreSQL server binaries ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' ')), clickhouse-server, redis-server, chromium, python3-websockets, node"
   exit 0
 fi
 
@@ -55,4 +81,13 @@ if command -v service > /dev/null && [ -x /etc/init.d/clickhouse-server ]; then
 fi
 have_postgres_server || { echo "PostgreSQL server binaries still missing after install" >&2; exit 1; }
 have_clickhouse_server || { echo "clickhouse-server still missing after install" >&2; exit 1; }
+# The Redis package starts a server of its own on 6379; the tests start their own, so stop it.
+if command -v service > /dev/null && [ -x /etc/init.d/redis-server ]; then
+  $SUDO service redis-server stop > /dev/null 2>&1 || true
+fi
+have_redis_server || { echo "redis-server still missing after install" >&2; exit 1; }
+have_chromium || { echo "chromium/chromedriver still missing after install" >&2; exit 1; }
+have_python_websockets || { echo "python3-websockets still missing after install" >&2; exit 1; }
+have_node || { echo "node/npm still missing after install" >&2; exit 1; }
+install_node_packages
 echo "Test prerequisites installed"
