@@ -6,29 +6,10 @@ import java.util.function.Consumer;
 
 import org.apache.camel.Exchange;
 
-/** What every sink does with a consumed batch around its own writing: timing, failure counting, reading the change events. */
+/** How every sink reads a consumed batch: the change events of its records, with dead letters and tombstones handled alike. */
 public final class SinkBatch {
 
     private SinkBatch() {
-    }
-
-    /**
-     * Runs {@code writer} on the batch's records (consumed record exchanges), timing it as one batch; a target that
-     * is unavailable counts as a failure and propagates, so the route retries the batch without committing.
-     */
-    public static void write(Exchange batch, SinkMetrics metrics, Consumer<List<?>> writer) {
-        long started = System.nanoTime();
-        List<?> records = batch.getMessage().getBody(List.class);
-        if (records == null || records.isEmpty()) {
-            return;
-        }
-        try {
-            writer.accept(records);
-        } catch (SinkUnavailableException e) {
-            metrics.failure();
-            throw e;
-        }
-        metrics.batch(System.nanoTime() - started);
     }
 
     /**

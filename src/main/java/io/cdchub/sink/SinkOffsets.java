@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Commits a sink batch's Kafka offsets, after the batch is written: for every partition in the batch, up to
- * its last record. The consumers run with auto-commit off, so nothing else ever commits.
+ * Commits the Kafka offsets of the batches a sink has written ({@link SinkPipeline#WRITTEN}): for every partition,
+ * up to its last written record. Runs on the consumer thread; the consumers run with auto-commit off, so nothing
+ * else ever commits.
  */
 @Component
 public class SinkOffsets {
@@ -23,10 +24,12 @@ public class SinkOffsets {
     private static final Logger LOG = LoggerFactory.getLogger(SinkOffsets.class);
 
     public void commit(Exchange batch) {
-        List<?> records = batch.getMessage().getBody(List.class);
-        if (records == null || records.isEmpty()) {
+        List<?> batches = batch.getProperty(SinkPipeline.WRITTEN, List.class);
+        if (batches == null || batches.isEmpty()) {
             return;
         }
+        List<Object> records = new java.util.ArrayList<>();
+        batches.forEach(written -> records.addAll((List<?>) written));
         // From the end: the first record met of a partition is its last; a record of a partition already met
         // (the usual case: a batch holds long runs of one partition) costs two header reads and no more.
         Map<List<Object>, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();

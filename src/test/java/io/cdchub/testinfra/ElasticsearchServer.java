@@ -40,7 +40,6 @@ public final class ElasticsearchServer {
     private final Path root;
     /** Found after the first start (Elasticsearch picks a free one from a range below the ephemeral ports). */
     private int httpPort = -1;
-    private int transportPort = -1;
     private final boolean asNobody;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private long pid = -1;
@@ -101,8 +100,9 @@ public final class ElasticsearchServer {
         }
         command.addAll(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p", root.resolve("pid").toString(),
                 // ports chosen by Elasticsearch from ranges below Linux's ephemeral ports (a port probed free here could be
-                // taken by an outgoing connection during its ~15 s start); kept on restarts
-                "-Ehttp.port=" + (httpPort > 0 ? httpPort : "19200-19999"), "-Etransport.port=" + (transportPort > 0 ? transportPort : "20000-20999"),
+                // taken by an outgoing connection during its ~15 s start); the HTTP port is kept on restarts, the transport
+                // port (used by no client of a single node) is chosen again, as another server may have taken it meanwhile
+                "-Ehttp.port=" + (httpPort > 0 ? httpPort : "19200-19999"), "-Etransport.port=20000-20999",
                 "-Enode.portsfile=true", "-Enetwork.host=127.0.0.1",
                 "-Ediscovery.type=single-node", "-Epath.data=" + root.resolve("data"), "-Epath.logs=" + root.resolve("logs"),
                 "-Expack.security.enabled=false", "-Ecluster.routing.allocation.disk.threshold_enabled=false",
@@ -122,7 +122,6 @@ public final class ElasticsearchServer {
             }
             pid = Long.parseLong(Files.readString(root.resolve("pid")).trim());
             httpPort = port(root.resolve("logs/http.ports"));
-            transportPort = port(root.resolve("logs/transport.ports"));
         } catch (IOException e) {
             throw new IllegalStateException("Cannot run " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

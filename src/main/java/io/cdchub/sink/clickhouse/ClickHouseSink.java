@@ -20,6 +20,7 @@ import io.cdchub.sink.RejectedRecordException;
 import io.cdchub.sink.SinkBatch;
 import io.cdchub.sink.SinkDeadLetters;
 import io.cdchub.sink.SinkMetrics;
+import io.cdchub.sink.SinkPipeline;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.SinkSubscription;
 import io.cdchub.sink.SinkUnavailableException;
@@ -57,6 +58,7 @@ public class ClickHouseSink {
     private final SinkDeadLetters deadLetters;
     private final SinkMetrics metrics;
     private final SinkSubscription subscription;
+    private final SinkPipeline pipeline;
 
     public ClickHouseSink(SinkProperties.ClickHouse settings, ClickHouseClient client, ClickHouseTables tables, SinkDeadLetters deadLetters,
             SinkMetrics metrics, SinkSubscription subscription) {
@@ -66,6 +68,12 @@ public class ClickHouseSink {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.subscription = subscription;
+        this.pipeline = new SinkPipeline("clickhouse", metrics, settings.batchSize());
+    }
+
+    /** Stops the writer thread (a batch it had not finished is not committed and is read again after a restart). */
+    public void close() throws InterruptedException {
+        pipeline.close();
     }
 
     /** The Kafka endpoint's topic path (used by the route as {@code {{bean:clickHouseSink.topics}}}). */
@@ -81,35 +89,46 @@ public class ClickHouseSink {
         return metrics;
     }
 
-    /** Writes the batch (a list of consumed record exchanges); the body is left as it is for the commit step. */
+    /**
+     * Writes the batch (a list of consumed record exchanges): converted here, inserted by the sink's writer thread
+     * while the next batch is converted ({@link SinkPipeline}); the body is left as it is for the commit step.
+     */
     public void write(Exchange batch) {
-        SinkBatch.write(batch, metrics, records -> {
-            Map<String, List<ChangeEvent>> byTable = new LinkedHashMap<>();
-            SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
-                String table = settings.tableFor(event.schema(), event.table());
-                if (!SinkProperties.CLICKHOUSE_NAME.matcher(table).matches()) {
-                    throw new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
-                            + event.schema() + "." + event.table() + " to another name with cdc.sink.clickhouse.tables");
-                }
-                byTable.computeIfAbsent(table, t -> new ArrayList<>()).add(event);
-            });
-            String syncedAt = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(SYNCED_AT);
-            for (Map.Entry<String, List<ChangeEvent>> entry : byTable.entrySet()) {
-                ClickHouseTables.Table table = tables.prepare(entry.getKey(), entry.getValue());
-                List<Row> rows = new ArrayList<>(entry.getValue().size());
-                for (ChangeEvent event : entry.getValue()) {
-                    try {
-                        rows.add(new Row(event, line(event, table, syncedAt)));
-                    } catch (RejectedRecordException e) {
-                        deadLetter(event.record(), e);
-                    }
-                }
-                insert(table, rows);
-            }
-        });
+        pipeline.write(batch, this::prepare, inserts -> inserts.forEach(insert -> insert(insert.table(), insert.rows())));
     }
 
     private record Row(ChangeEvent event, byte[] line) {
+    }
+
+    private record Insert(ClickHouseTables.Table table, List<Row> rows) {
+    }
+
+    /** The batch's change events as one insert of JSONEachRow lines per table (tables created or extended first). */
+    private List<Insert> prepare(List<?> records) {
+        Map<String, List<ChangeEvent>> byTable = new LinkedHashMap<>();
+        SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
+            String table = settings.tableFor(event.schema(), event.table());
+            if (!SinkProperties.CLICKHOUSE_NAME.matcher(table).matches()) {
+                throw new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
+                        + event.schema() + "." + event.table() + " to another name with cdc.sink.clickhouse.tables");
+            }
+            byTable.computeIfAbsent(table, t -> new ArrayList<>()).add(event);
+        });
+        String syncedAt = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(SYNCED_AT);
+        List<Insert> inserts = new ArrayList<>(byTable.size());
+        for (Map.Entry<String, List<ChangeEvent>> entry : byTable.entrySet()) {
+            ClickHouseTables.Table table = tables.prepare(entry.getKey(), entry.getValue());
+            List<Row> rows = new ArrayList<>(entry.getValue().size());
+            for (ChangeEvent event : entry.getValue()) {
+                try {
+                    rows.add(new Row(event, line(event, table, syncedAt)));
+                } catch (RejectedRecordException e) {
+                    deadLetter(event.record(), e);
+                }
+            }
+            inserts.add(new Insert(table, rows));
+        }
+        return inserts;
     }
 
     /** Inserts the rows; when ClickHouse refuses them for their data, halves them until the refused rows are alone. */

@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "cdc.sink.clickhouse.enabled", havingValue = "true")
 public class ClickHouseSinkConfiguration {
 
-    @Bean
+    @Bean(destroyMethod = "close")
     ClickHouseSink clickHouseSink(SinkProperties sinks, CdcHubProperties hub, SourceProperties source, CamelContext camel,
             SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag) {
         SinkProperties.ClickHouse settings = sinks.clickhouse();

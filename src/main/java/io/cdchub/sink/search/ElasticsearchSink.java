@@ -17,6 +17,7 @@ import io.cdchub.sink.RejectedRecordException;
 import io.cdchub.sink.SinkBatch;
 import io.cdchub.sink.SinkDeadLetters;
 import io.cdchub.sink.SinkMetrics;
+import io.cdchub.sink.SinkPipeline;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.SinkSubscription;
 import io.cdchub.sink.SinkUnavailableException;
@@ -55,6 +56,7 @@ public class ElasticsearchSink {
     private final SinkMetrics metrics;
     private final SinkSubscription subscription;
     private final IndexTemplates templates;
+    private final SinkPipeline pipeline;
 
     public ElasticsearchSink(SinkProperties.Elasticsearch settings, CamelContext camel, SinkDeadLetters deadLetters, SinkMetrics metrics,
             SinkSubscription subscription, IndexTemplates templates) {
@@ -64,6 +66,12 @@ public class ElasticsearchSink {
         this.metrics = metrics;
         this.subscription = subscription;
         this.templates = templates;
+        this.pipeline = new SinkPipeline("elasticsearch", metrics, settings.batchSize());
+    }
+
+    /** Stops the writer thread (a batch it had not finished is not committed and is read again after a restart). */
+    public void close() throws InterruptedException {
+        pipeline.close();
     }
 
     public String topics() {
@@ -81,19 +89,25 @@ public class ElasticsearchSink {
     private record Pending(ChangeEvent event, BulkOperation operation) {
     }
 
-    /** Writes the batch (a list of consumed record exchanges); the body is left as it is for the commit step. */
+    /**
+     * Writes the batch (a list of consumed record exchanges): converted here, sent as one bulk request by the
+     * sink's writer thread while the next batch is converted ({@link SinkPipeline}); the body is left as it is for
+     * the commit step.
+     */
     public void write(Exchange batch) {
-        SinkBatch.write(batch, metrics, records -> {
-            templates.installOnce();
-            List<Pending> pending = new ArrayList<>(records.size());
-            SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
-                BulkOperation operation = operation(event);
-                if (operation != null) {
-                    pending.add(new Pending(event, operation));
-                }
-            });
-            bulk(pending);
+        pipeline.write(batch, this::prepare, this::bulk);
+    }
+
+    private List<Pending> prepare(List<?> records) {
+        templates.installOnce();
+        List<Pending> pending = new ArrayList<>(records.size());
+        SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
+            BulkOperation operation = operation(event);
+            if (operation != null) {
+                pending.add(new Pending(event, operation));
+            }
         });
+        return pending;
     }
 
     private BulkOperation operation(ChangeEvent event) {

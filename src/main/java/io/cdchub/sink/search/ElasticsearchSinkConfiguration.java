@@ -51,7 +51,7 @@ public class ElasticsearchSinkConfiguration {
         return ComponentCustomizer.builder(ElasticsearchComponent.class).build(component -> component.setClient(elasticsearchSinkRestClient));
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     ElasticsearchSink elasticsearchSink(SinkProperties sinks, CdcHubProperties hub, CamelContext camel, SinkDeadLetters deadLetters,
             MeterRegistry registry, SinkLagMonitor lag, RestClient elasticsearchSinkRestClient) {
         SinkProperties.Elasticsearch settings = sinks.elasticsearch();

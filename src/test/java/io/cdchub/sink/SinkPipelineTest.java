@@ -1,0 +1,103 @@
+package io.cdchub.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SinkPipelineTest {
+
+    private final DefaultCamelContext camel = new DefaultCamelContext();
+    private final SinkPipeline pipeline = new SinkPipeline("test", new SinkMetrics(new SimpleMeterRegistry(), "test"), 2);
+    private final List<String> writes = Collections.synchronizedList(new ArrayList<>());
+
+    @AfterEach
+    void close() throws InterruptedException {
+        pipeline.close();
+    }
+
+    private Exchange batch(String... records) {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setBody(List.of((Object[]) records));
+        return exchange;
+    }
+
+    private void write(Exchange batch) {
+        pipeline.write(batch, records -> String.join(",", records.stream().map(Object::toString).toList()), writes::add);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<List<?>> written(Exchange batch) {
+        return batch.getProperty(SinkPipeline.WRITTEN, List.class);
+    }
+
+    @Test
+    void fullBatchIsCommittedWithTheNextOnePartialBatchAtOnce() {
+        Exchange first = batch("a", "b");
+        write(first);
+        assertThat(written(first)).isEmpty(); // still being written in the background: nothing to commit yet
+
+        Exchange second = batch("c");
+        write(second);
+        assertThat(written(second)).containsExactly(List.of("a", "b"), List.of("c"));
+        assertThat(writes).containsExactly("a,b", "c");
+    }
+
+    @Test
+    void failedWriteIsWrittenAgainBeforeAnythingNewerAndNeverCommittedEarly() throws Exception {
+        AtomicBoolean targetDown = new AtomicBoolean(true);
+        CountDownLatch attempted = new CountDownLatch(1);
+        Exchange first = batch("a", "b");
+        pipeline.write(first, records -> "a,b", line -> {
+            attempted.countDown();
+            if (targetDown.get()) {
+                throw new SinkUnavailableException("down");
+            }
+            writes.add(line);
+        });
+        assertThat(attempted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        Exchange second = batch("c", "d");
+        assertThatThrownBy(() -> write(second)).isInstanceOf(SinkUnavailableException.class);
+        assertThat(written(second)).isEmpty();
+        assertThatThrownBy(() -> write(second)).isInstanceOf(SinkUnavailableException.class); // the route's retry: still down
+
+        targetDown.set(false);
+        write(second); // the retry writes the failed batch first, then hands this one over
+        assertThat(written(second)).containsExactly(List.of("a", "b"));
+        assertThat(writes).containsExactly("a,b");
+
+        Exchange third = batch("e");
+        write(third);
+        assertThat(written(third)).containsExactly(List.of("c", "d"), List.of("e"));
+        assertThat(writes).containsExactly("a,b", "c,d", "e");
+    }
+
+    @Test
+    void retriedExchangeIsNotSentTwice() {
+        AtomicBoolean fail = new AtomicBoolean(true);
+        Exchange partial = batch("a");
+        assertThatThrownBy(() -> pipeline.write(partial, records -> "a", line -> {
+            if (fail.getAndSet(false)) {
+                throw new SinkUnavailableException("down");
+            }
+            writes.add(line);
+        })).isInstanceOf(SinkUnavailableException.class);
+
+        pipeline.write(partial, records -> "a", writes::add); // the route's redelivery of the same exchange
+        assertThat(written(partial)).containsExactly(List.of("a"));
+        assertThat(writes).containsExactly("a");
+    }
+}
