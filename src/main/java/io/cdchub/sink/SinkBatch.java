@@ -1,38 +1,34 @@
 package io.cdchub.sink;
 
-import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 import org.apache.camel.Exchange;
 
-/** How every sink reads a consumed batch: the change events of its records, with dead letters and tombstones handled alike. */
+/** How every sink reads a consumed record: as a change event, with dead letters and tombstones handled alike. */
 public final class SinkBatch {
 
     private SinkBatch() {
     }
 
     /**
-     * Hands each change event of the records to {@code action}, in order: records already dead-lettered are skipped,
-     * tombstones counted, and a record that is not a change event, or that {@code action} rejects, is dead-lettered.
+     * The record's change event, or null when there is nothing to write: a record dead-lettered in an earlier
+     * attempt at its batch, a tombstone (counted), or a record that is not a change event (dead-lettered now).
+     * Safe to call from several converter threads at once.
      */
-    public static void forEachChangeEvent(List<?> records, SinkMetrics metrics, BiConsumer<Exchange, RuntimeException> deadLetter,
-            Consumer<ChangeEvent> action) {
-        for (Object item : records) {
-            Exchange record = (Exchange) item;
-            if (SinkDeadLetters.isDeadLettered(record)) {
-                continue;
+    public static ChangeEvent changeEvent(Object item, SinkMetrics metrics, BiConsumer<Exchange, RuntimeException> deadLetter) {
+        Exchange record = (Exchange) item;
+        if (SinkDeadLetters.isDeadLettered(record)) {
+            return null;
+        }
+        try {
+            ChangeEvent event = ChangeEvent.parse(record);
+            if (event == null) {
+                metrics.tombstone();
             }
-            try {
-                ChangeEvent event = ChangeEvent.parse(record);
-                if (event == null) {
-                    metrics.tombstone();
-                    continue;
-                }
-                action.accept(event);
-            } catch (RejectedRecordException e) {
-                deadLetter.accept(record, e);
-            }
+            return event;
+        } catch (RejectedRecordException e) {
+            deadLetter.accept(record, e);
+            return null;
         }
     }
 }

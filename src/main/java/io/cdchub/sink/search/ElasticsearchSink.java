@@ -100,13 +100,20 @@ public class ElasticsearchSink {
 
     private List<Pending> prepare(List<?> records) {
         templates.installOnce();
-        List<Pending> pending = new ArrayList<>(records.size());
-        SinkBatch.forEachChangeEvent(records, metrics, this::deadLetter, event -> {
-            BulkOperation operation = operation(event);
-            if (operation != null) {
-                pending.add(new Pending(event, operation));
+        List<Pending> pending = pipeline.convert(records, record -> {
+            ChangeEvent event = SinkBatch.changeEvent(record, metrics, this::deadLetter);
+            if (event == null) {
+                return null;
+            }
+            try {
+                BulkOperation operation = operation(event);
+                return operation == null ? null : new Pending(event, operation);
+            } catch (RejectedRecordException e) {
+                deadLetter(event.record(), e);
+                return null;
             }
         });
+        pending.removeIf(java.util.Objects::isNull);
         return pending;
     }
 
