@@ -18,6 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param configTopic    compacted topic holding connector definitions (key = name, value = config JSON, tombstone = deleted)
  * @param runConnectors  run the connectors defined through the API in this instance; instances with false only
  *                       serve and store definitions
+ * @param offsetTopic    compacted topic holding the offsets of the connectors defined through the API
  */
 @ConfigurationProperties("cdc.admin")
 public record AdminProperties(
@@ -26,7 +27,8 @@ public record AdminProperties(
         String password,
         @DefaultValue("8083") int connectPort,
         @DefaultValue("cdc-hub-configs") String configTopic,
-        @DefaultValue("true") boolean runConnectors) {
+        @DefaultValue("true") boolean runConnectors,
+        @DefaultValue("cdc-hub-connector-offsets") String offsetTopic) {
 
     public static final int MIN_TOKEN_LENGTH = 16;
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -49,15 +51,22 @@ public record AdminProperties(
         if (connectPort < -1 || connectPort > 65535) {
             throw new InvalidConfigurationException("cdc.admin.connect-port", "must be 1-65535, 0 (a free port) or -1 (off), but is " + connectPort);
         }
-        if (configTopic == null || !TOPIC.matcher(configTopic).matches() || ".".equals(configTopic) || "..".equals(configTopic)) {
-            throw new InvalidConfigurationException("cdc.admin.config-topic",
-                    "must be a Kafka topic name (1-249 letters, digits, '.', '_' or '-'), but is '" + configTopic + "'");
+        requireTopic("cdc.admin.config-topic", configTopic);
+        requireTopic("cdc.admin.offset-topic", offsetTopic);
+        if (configTopic.equals(offsetTopic)) {
+            throw new InvalidConfigurationException("cdc.admin.offset-topic", "must differ from cdc.admin.config-topic");
         }
     }
 
     /** Whether any credential is configured. */
     public boolean hasCredential() {
         return token != null || username != null;
+    }
+
+    private static void requireTopic(String property, String topic) {
+        if (topic == null || !TOPIC.matcher(topic).matches() || ".".equals(topic) || "..".equals(topic)) {
+            throw new InvalidConfigurationException(property, "must be a Kafka topic name (1-249 letters, digits, '.', '_' or '-'), but is '" + topic + "'");
+        }
     }
 
     private static String blankToNull(String value) {
