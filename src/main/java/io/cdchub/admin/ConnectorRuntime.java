@@ -65,8 +65,14 @@ public class ConnectorRuntime {
      * lifecycle beans, so waiting for a lifecycle phase is not enough.
      */
     public void whenCamelStarted(Runnable action) {
+        // Camel calls startup listeners again when routes are added later: run the action once
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            camel.addStartupListener((context, alreadyStarted) -> action.run());
+            camel.addStartupListener((context, alreadyStarted) -> {
+                if (done.compareAndSet(false, true)) {
+                    action.run();
+                }
+            });
         } catch (Exception e) {
             throw new IllegalStateException("Cannot wait for Camel to start", e);
         }

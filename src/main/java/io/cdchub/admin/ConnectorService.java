@@ -157,10 +157,10 @@ public class ConnectorService implements SmartLifecycle {
         return failure;
     }
 
-    // ---- writes
+    // ---- writes: one at a time in this instance (between instances the config topic's order decides: last write wins)
 
     /** Creates a connector; the configuration is validated and the database checked first. */
-    public ConnectorDefinition create(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+    public synchronized ConnectorDefinition create(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
         requireReady();
         requireUsableName(name, naming);
         if (definitions.containsKey(name)) {
@@ -175,7 +175,7 @@ public class ConnectorService implements SmartLifecycle {
     }
 
     /** Connect's PUT config: creates or replaces. */
-    public ConnectorDefinition putConfig(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+    public synchronized ConnectorDefinition putConfig(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
         requireReady();
         requireUsableName(name, naming);
         ConnectorDefinition existing = definitions.get(name);
@@ -188,21 +188,21 @@ public class ConnectorService implements SmartLifecycle {
         return definitions.get(name);
     }
 
-    public void delete(String name) {
+    public synchronized void delete(String name) {
         get(name);
         store.delete(name);
         awaitReconciled();
     }
 
-    public void pause(String name) {
+    public synchronized void pause(String name) {
         apply(get(name).withState(TargetState.PAUSED));
     }
 
-    public void resume(String name) {
+    public synchronized void resume(String name) {
         apply(get(name).withState(TargetState.RUNNING));
     }
 
-    public void restart(String name) {
+    public synchronized void restart(String name) {
         apply(get(name).restarted());
     }
 

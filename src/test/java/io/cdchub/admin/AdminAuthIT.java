@@ -79,6 +79,24 @@ class AdminAuthIT {
     }
 
     @Test
+    void theConnectPortAsksForTheSameCredentials() throws Exception {
+        String connect = "http://127.0.0.1:" + app.getEnvironment().getProperty(ConnectPortConfiguration.LOCAL_PORT_PROPERTY);
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(connect + "/connectors")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().allValues("WWW-Authenticate")).anyMatch(v -> v.startsWith("Basic"));
+        for (String good : List.of("Bearer " + RealServers.ADMIN_TOKEN, basic("admin", RealServers.ADMIN_TOKEN), basic("ops", "s3cret-pass"))) {
+            // (503 until the connector definitions are loaded from Kafka)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> http.send(HttpRequest.newBuilder(
+                    URI.create(connect + "/connectors")).header("Authorization", good).GET().build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode() != 503);
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(connect + "/connectors")).header("Authorization", good)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void anAuthenticatedAdminReadsActuator() throws Exception {
         assertThat(get("/actuator/metrics", "Bearer " + RealServers.ADMIN_TOKEN).statusCode()).isEqualTo(200);
         assertThat(get("/actuator/metrics", basic("ops", "s3cret-pass")).statusCode()).isEqualTo(200);
