@@ -12,6 +12,7 @@ import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -39,9 +40,9 @@ public class AdminConfiguration {
 
     @Bean
     ConnectorService connectorService(AdminProperties admin, SourceProperties source, ConnectorRuntime runtime, Admin kafkaAdmin,
-            CdcHubProperties hub) {
+            CdcHubProperties hub, ObjectProvider<ConnectorPlacement> placement) {
         return new ConnectorService(admin, source, runtime, onRecord -> new ConnectorStore(admin.configTopic(), kafkaAdmin, hub, onRecord),
-                new DatabaseCheck(10), workerId(admin));
+                new DatabaseCheck(10), workerId(admin), placement.getIfAvailable(() -> () -> true));
     }
 
     @Bean

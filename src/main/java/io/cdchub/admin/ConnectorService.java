@@ -40,6 +40,7 @@ public class ConnectorService implements SmartLifecycle {
     private final ConnectorStore store;
     private final DatabaseCheck databaseCheck;
     private final String workerId;
+    private final ConnectorPlacement placement;
     private final Map<String, ConnectorDefinition> definitions = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     /** Reconciliations run one at a time, in the order definitions were read. */
@@ -54,12 +55,13 @@ public class ConnectorService implements SmartLifecycle {
 
     public ConnectorService(AdminProperties properties, SourceProperties builtInSource, ConnectorRuntime runtime,
             java.util.function.Function<java.util.function.BiConsumer<String, ConnectorDefinition>, ConnectorStore> storeFactory,
-            DatabaseCheck databaseCheck, String workerId) {
+            DatabaseCheck databaseCheck, String workerId, ConnectorPlacement placement) {
         this.properties = properties;
         this.builtInSource = builtInSource;
         this.runtime = runtime;
         this.databaseCheck = databaseCheck;
         this.workerId = workerId;
+        this.placement = placement;
         this.store = storeFactory.apply(this::onRecord);
     }
 
@@ -136,7 +138,7 @@ public class ConnectorService implements SmartLifecycle {
 
     public State state(String name) {
         ConnectorDefinition definition = get(name);
-        if (!properties.runConnectors()) {
+        if (!runsHere()) {
             return definition.state() == TargetState.PAUSED ? State.PAUSED : State.UNASSIGNED;
         }
         if (failures.containsKey(name) || runtime.failed(name)) {
@@ -239,7 +241,7 @@ public class ConnectorService implements SmartLifecycle {
     private void reconcile(String name) {
         ConnectorDefinition desired = definitions.get(name);
         ConnectorDefinition current = runtime.running(name);
-        if (desired == null || !properties.runConnectors() || desired.state() == TargetState.PAUSED) {
+        if (desired == null || !runsHere() || desired.state() == TargetState.PAUSED) {
             runtime.stop(name);
             failures.remove(name);
             return;
@@ -255,6 +257,15 @@ public class ConnectorService implements SmartLifecycle {
             LOG.error("Runtime connector {} could not start", name, e);
             failures.put(name, e.toString());
         }
+    }
+
+    private boolean runsHere() {
+        return properties.runConnectors() && placement.runHere();
+    }
+
+    /** The {@link ConnectorPlacement}'s answer changed: start or stop every connector to match. */
+    public void placementChanged() {
+        definitions.keySet().forEach(name -> reconciler.execute(() -> reconcile(name)));
     }
 
     /** Publishing failed: restart from the committed offsets after the back-off, as the built-in source does. */
