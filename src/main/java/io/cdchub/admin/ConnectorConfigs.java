@@ -127,7 +127,7 @@ public final class ConnectorConfigs {
                             + " and values are rendered exactly); remove it");
                 }
             }
-            config.put(key, value.strip());
+            config.put(key, secret(key) ? value : value.strip()); // a password may begin or end with a space
         }
 
         String configuredName = config.remove("name");
