@@ -1,5 +1,6 @@
 package io.cdchub.admin;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * scripts and tools work unchanged. Served only on {@code cdc.admin.connect-port} ({@link ConnectPortConfiguration}).
  */
 @RestController
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET) // its services exist only in a web app
 @Tag(name = "connect", description = "Kafka Connect REST subset (on cdc.admin.connect-port, 8083 by default)")
 public class ConnectController {
 

@@ -1,5 +1,6 @@
 package io.cdchub.admin;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.springframework.web.bind.annotation.RestController;
  * from the {@code postgres-connector} route template. Shares its registry with the Connect-style API.
  */
 @RestController
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET) // its services exist only in a web app
 @RequestMapping("/debezium")
 @Tag(name = "debezium", description = "Runtime PostgreSQL source connectors (snake_case configuration keys)")
 public class DebeziumController {

@@ -1,5 +1,6 @@
 package io.cdchub.admin;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -50,6 +51,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Kafka topics through the AdminClient: list, describe, create, change retention, delete. */
 @RestController
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET) // its services exist only in a web app
 @RequestMapping("/topic")
 @Tag(name = "topics", description = "Kafka topics (AdminClient)")
 public class TopicController {
