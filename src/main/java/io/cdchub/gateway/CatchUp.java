@@ -65,6 +65,11 @@ final class CatchUp implements Runnable {
             consumer.assign(partitions);
             seekToStart(consumer, partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            if (LOG.isDebugEnabled()) {
+                Map<TopicPartition, Long> start = new HashMap<>();
+                partitions.forEach(p -> start.put(p, consumer.position(p)));
+                LOG.debug("Gateway client {} resumes {} from {} to {}", connection.id, topics, start, end);
+            }
             long read = 0;
             while (!connection.isClosed()) {
                 if (reached(consumer, partitions, end)) {
@@ -116,7 +121,9 @@ final class CatchUp implements Runnable {
                     nothingSince.add(partition);
                 }
             }
-            consumer.seekToEnd(nothingSince);
+            if (!nothingSince.isEmpty()) { // an empty list would mean every assigned partition
+                consumer.seekToEnd(nothingSince);
+            }
         }
     }
 

@@ -20,10 +20,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
@@ -96,6 +99,12 @@ class GatewaySseController implements AutoCloseable {
             return refuse(response, status, e.getMessage());
         }
         return emitter;
+    }
+
+    /** A client that went away mid-stream is the normal end of an SSE stream, not an API failure to report. */
+    @ExceptionHandler({AsyncRequestNotUsableException.class, AsyncRequestTimeoutException.class})
+    void clientGone() {
+        // nothing to answer: the response is gone
     }
 
     private static ChangeFilter filter(String ops, Map<String, String> parameters) {
