@@ -33,7 +33,7 @@ class GatewayUnitsTest {
     static GatewayProperties settings(boolean allowAnonymous, GatewayProperties.Jwt jwt, int buffer, String overflow) {
         return new GatewayProperties(true, List.of(), null, Map.of("prices", "cdc.commodity_prices"), allowAnonymous, jwt,
                 new GatewayProperties.RowFilter("", ""), buffer, overflow, Duration.ofSeconds(30), 100, 10, 10, 65536, 10000,
-                Duration.ofSeconds(5), Duration.ofSeconds(30));
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(90));
     }
 
     @Test
@@ -50,14 +50,17 @@ class GatewayUnitsTest {
         assertThatThrownBy(() -> settings(false, JWT, 0, "close")).hasMessageContaining("cdc.gateway.buffer");
         assertThatThrownBy(() -> settings(false, JWT, 10, "sometimes")).hasMessageContaining("cdc.gateway.overflow");
         assertThatThrownBy(() -> new GatewayProperties(true, List.of(), null, Map.of("x", "bad topic!"), false, JWT,
-                new GatewayProperties.RowFilter("", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1)))
+                new GatewayProperties.RowFilter("", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(2)))
                 .hasMessageContaining("cdc.gateway.aliases.x");
         assertThatThrownBy(() -> new GatewayProperties(true, List.of(), null, Map.of(), false, JWT,
-                new GatewayProperties.RowFilter("tenant_id", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1)))
+                new GatewayProperties.RowFilter("tenant_id", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(2)))
                 .hasMessageContaining("cdc.gateway.row-filter.column");
+        assertThatThrownBy(() -> new GatewayProperties(true, List.of(), null, Map.of(), false, JWT,
+                new GatewayProperties.RowFilter("", ""), 1, "close", Duration.ofSeconds(30), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1),
+                Duration.ofSeconds(30))).hasMessageContaining("cdc.gateway.idle-timeout");
         // off: nothing is checked
         assertThat(new GatewayProperties(false, null, null, null, false, none, new GatewayProperties.RowFilter("", ""), 0, null,
-                Duration.ZERO, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO).enabled()).isFalse();
+                Duration.ZERO, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO).enabled()).isFalse();
     }
 
     @Test
