@@ -88,10 +88,18 @@ public final class RedisServer {
         }
     }
 
-    /** Kills the server (as a crash would) and waits until its port is closed. */
+    /**
+     * Takes the server away: it writes its data to disk (as a Redis with persistence would have it) and is killed;
+     * {@link #start()} brings it back on the same port with that data.
+     */
     public synchronized void stop() {
         if (process == null) {
             return;
+        }
+        try {
+            command("SAVE");
+        } catch (IllegalStateException e) {
+            // not answering: killed without a snapshot
         }
         process.destroyForcibly();
         try {
