@@ -184,7 +184,8 @@ public class ConsumerRoutes implements DisposableBean {
     }
 
     @Override
-    public void destroy() {
+    public void destroy() throws InterruptedException {
         scheduler.shutdownNow();
+        scheduler.awaitTermination(5, TimeUnit.SECONDS);
     }
 }

@@ -123,6 +123,7 @@ final class AggregationTestSupport {
     }
 
     static void createTargetTable(String table) {
+        PostgresServer.shared().createDatabase(TARGET_DB);
         PostgresServer.shared().execute(TARGET_DB, "CREATE TABLE " + table + " (id int PRIMARY KEY, name text)");
     }
 
