@@ -88,9 +88,12 @@ public class ConsumerRoutes implements DisposableBean {
         try {
             definitions = store.definitions();
         } catch (RuntimeException e) {
-            if (redisReachable) {
-                LOG.warn("Cannot read the consumer definitions from Redis ({}); the running consumers ({}) keep going, "
-                        + "retrying every {}", e.getMessage(), running.keySet(), properties.syncInterval());
+            if (redisReachable && running.isEmpty()) {
+                LOG.info("Redis is not reachable ({}): consumers (threshold aggregation) start once it is; checking every {}",
+                        e.getMessage(), properties.syncInterval());
+            } else if (redisReachable) {
+                LOG.warn("Cannot read the consumer definitions from Redis ({}); the running consumers {} wait for it, "
+                        + "checking every {}", e.getMessage(), running.keySet(), properties.syncInterval());
             }
             redisReachable = false;
             return;

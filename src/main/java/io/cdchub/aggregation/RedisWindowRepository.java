@@ -97,7 +97,14 @@ public class RedisWindowRepository extends ServiceSupport implements OptimisticL
     @Override
     public Exchange recover(CamelContext camelContext, String exchangeId) {
         Window window = store.completed(consumerId, exchangeId);
-        return window == null ? null : exchange(camelContext, window);
+        if (window == null) {
+            return null;
+        }
+        Exchange exchange = exchange(camelContext, window);
+        // what Camel's own completion sets: its recovery task counts completions by these and fails without them
+        exchange.setProperty(ExchangePropertyKey.AGGREGATED_CORRELATION_KEY, consumerId);
+        exchange.setProperty(ExchangePropertyKey.AGGREGATED_COMPLETED_BY, "force");
+        return exchange;
     }
 
     @Override

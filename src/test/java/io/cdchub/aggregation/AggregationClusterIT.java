@@ -20,6 +20,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdchub.testinfra.InProcessApp;
 import io.cdchub.testinfra.KafkaServer;
+import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RedisServer;
 import io.cdchub.testinfra.TopicWriter;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -55,7 +56,10 @@ class AggregationClusterIT {
     }
 
     private static ConfigurableApplicationContext startApp() {
-        return InProcessApp.start(AggregationTestSupport.appSettings(DLQ));
+        Map<String, String> settings = AggregationTestSupport.appSettings(DLQ);
+        settings.put("cdc.connections.recover.url", PostgresServer.shared().jdbcUrl("agg_recover"));
+        settings.put("cdc.connections.recover.username", PostgresServer.USER);
+        return InProcessApp.start(settings);
     }
 
     @Test
@@ -85,11 +89,42 @@ class AggregationClusterIT {
 
     @Test
     @Order(2)
+    void aCompletedWindowWaitingForItsTargetIsRunAfterARestart() {
+        PostgresServer pg = PostgresServer.shared();
+        pg.createDatabase("agg_recover");
+        pg.execute("agg_recover", "CREATE TABLE recover_rows (id int PRIMARY KEY, name text)");
+        pg.execute("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'agg_recover'",
+                "ALTER DATABASE agg_recover RENAME TO agg_recover_away");
+        String topic = "agg-cluster.recover";
+        assertThat(call(second, "POST", "/consumer/start", consumerBody("recover", topic, "recover", 2, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(event("src", "recover_rows", "c", 1, "a", 100), event("src", "recover_rows", "c", 2, "b", 101)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(second, "recover").stream().anyMatch(r -> r.path("status").asText().equals("retrying")));
+
+        second.close(); // the completed window stays in Redis, waiting for its run
+        pg.execute("postgres", "ALTER DATABASE agg_recover_away RENAME TO agg_recover");
+        first = startApp();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> runs(first, "recover").stream().anyMatch(r -> r.path("status").asText().equals("ok")));
+        List<JsonNode> runs = runs(first, "recover");
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).path("events").asInt()).isEqualTo(2);
+        assertThat(call(first, "GET", "/consumer/info/recover", null).body().path("pending_windows").asInt()).isZero();
+        try (var c = pg.dataSource("agg_recover").getConnection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM recover_rows")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    @Order(3)
     void twoInstancesShareAConsumerAndRunEachWindowOnce() {
         createTargetTable("shared_rows");
         String topic = "agg-cluster.shared";
         AggregationTestSupport.createTopic(topic, 2);
-        first = startApp();
+        second = startApp();
         assertThat(call(first, "POST", "/consumer/start", consumerBody("shared", topic, "target", 10, 5, "sync")).status()).isEqualTo(201);
         // the other instance picks the definition up from Redis
         await().atMost(Duration.ofSeconds(30)).until(() -> call(second, "GET", "/consumer/info/shared", null).body().path("running_here").asBoolean());
@@ -116,7 +151,7 @@ class AggregationClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void whileRedisIsAwayNothingIsCommittedAndNothingLost() {
         createTargetTable("outage_rows");
         String topic = "agg-cluster.outage";
@@ -141,7 +176,7 @@ class AggregationClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void anInstanceWithoutRedisStartsAndIsReady() throws Exception {
         for (ConfigurableApplicationContext app : new ConfigurableApplicationContext[] {first, second}) {
             if (app != null) {
