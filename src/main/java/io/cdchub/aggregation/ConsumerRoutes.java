@@ -62,9 +62,18 @@ public class ConsumerRoutes implements DisposableBean {
     @EventListener(ApplicationReadyEvent.class)
     public void startSync() {
         long every = properties.syncInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::sync, 0, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> guarded(this::sync), 0, every, TimeUnit.MILLISECONDS);
         long check = properties.checkInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::completeOverdueWindows, check, check, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> guarded(this::completeOverdueWindows), check, check, TimeUnit.MILLISECONDS);
+    }
+
+    /** A periodic task that throws is never run again: log and carry on instead. */
+    private static void guarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Aggregation housekeeping failed, retrying at the next interval: {}", e.toString());
+        }
     }
 
     /** The definition of a consumer running here, or null. */

@@ -27,6 +27,8 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 public class RedisWindowRepository extends ServiceSupport implements OptimisticLockingAggregationRepository, RecoverableAggregationRepository {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisWindowRepository.class);
+
     private final WindowStore store;
     private final String consumerId;
     private long recoveryIntervalMs;
@@ -76,27 +78,48 @@ public class RedisWindowRepository extends ServiceSupport implements OptimisticL
         // the run's outcome, not the exchange's, decides when a window is gone
     }
 
+    /** Used by Camel to restore completion timeouts at start; while Redis is away, overdue windows are left to ConsumerRoutes. */
     @Override
     public Set<String> getKeys() {
-        return store.open(consumerId) == null ? Set.of() : Set.of(consumerId);
+        try {
+            return store.open(consumerId) == null ? Set.of() : Set.of(consumerId);
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot list the open window of consumer {}: {}", consumerId, e.toString());
+            return Set.of();
+        }
     }
 
+    /**
+     * Called by Camel's recovery task, which stops for good if this throws: a Redis outage answers "nothing to
+     * recover" until Redis is back.
+     */
     @Override
     public Set<String> scan(CamelContext camelContext) {
-        if (store.locked(consumerId)) {
-            return Set.of(); // someone is running the pipeline; it drains the completed windows in order
+        try {
+            if (store.locked(consumerId)) {
+                return Set.of(); // someone is running the pipeline; it drains the completed windows in order
+            }
+            String head = store.pendingHead(consumerId);
+            Set<String> ids = new LinkedHashSet<>();
+            if (head != null) {
+                ids.add(head);
+            }
+            return ids;
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot scan the completed windows of consumer {}: {}", consumerId, e.toString());
+            return Set.of();
         }
-        String head = store.pendingHead(consumerId);
-        Set<String> ids = new LinkedHashSet<>();
-        if (head != null) {
-            ids.add(head);
-        }
-        return ids;
     }
 
     @Override
     public Exchange recover(CamelContext camelContext, String exchangeId) {
-        Window window = store.completed(consumerId, exchangeId);
+        Window window;
+        try {
+            window = store.completed(consumerId, exchangeId);
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot read completed window {} of consumer {}: {}", exchangeId, consumerId, e.toString());
+            return null;
+        }
         if (window == null) {
             return null;
         }
