@@ -96,12 +96,13 @@ public record ConsumerDefinition(
             throw ApiException.unprocessable("connection_id", "connection_id '" + abbreviate(connectionId)
                     + "' is not a configured connection (cdc.connections.<id>); configured: " + connections.connections().keySet());
         }
-        boolean jdbc = connection.kind().isJdbc();
-        if (jobType.equals("sync") && !jdbc) {
-            throw ApiException.unprocessable("connection_id", "a sync job needs a JDBC connection, but '" + connectionId + "' is http(s)");
+        boolean database = connection.kind().isDatabase();
+        if (jobType.equals("sync") && !database) {
+            throw ApiException.unprocessable("connection_id", "a sync job needs a database connection (JDBC or ClickHouse), but '"
+                    + connectionId + "' is http(s)");
         }
-        if (jobType.equals("webhook") && jdbc) {
-            throw ApiException.unprocessable("connection_id", "a webhook job needs an http(s) connection, but '" + connectionId + "' is JDBC");
+        if (jobType.equals("webhook") && database) {
+            throw ApiException.unprocessable("connection_id", "a webhook job needs an http(s) connection, but '" + connectionId + "' is a database");
         }
         return new ConsumerDefinition(consumerId, topic, pipelineName, connectionId, (int) maxEvent, maxTime, jobType, reset);
     }

@@ -10,6 +10,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdchub.connections.ClickHouseTargets;
+import io.cdchub.connections.ConnectionsProperties;
 import io.cdchub.connections.JdbcTargets;
 import io.cdchub.connections.RowChange;
 import org.springframework.stereotype.Component;
@@ -18,7 +20,8 @@ import org.springframework.stereotype.Component;
  * Job type {@code sync}: the window's latest change per key becomes an upsert of the row (create, update, snapshot
  * read) or a delete, applied to the consumer's JDBC connection in one transaction. The target table is the source
  * table's name (in the connection's default schema) unless {@code cdc.connections.<id>.tables.*} maps it; it must
- * exist with a primary key or unique constraint on the source's key columns.
+ * exist with a primary key or unique constraint on the source's key columns. A ClickHouse connection gets one INSERT per
+ * table instead ({@link ClickHouseTargets}).
  */
 @Component
 public class SyncJob {
@@ -31,13 +34,22 @@ public class SyncJob {
             .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
 
     private final JdbcTargets targets;
+    private final ClickHouseTargets clickHouse;
+    private final ConnectionsProperties connections;
 
-    public SyncJob(JdbcTargets targets) {
+    public SyncJob(JdbcTargets targets, ClickHouseTargets clickHouse, ConnectionsProperties connections) {
         this.targets = targets;
+        this.clickHouse = clickHouse;
+        this.connections = connections;
     }
 
     public void apply(ConsumerDefinition definition, List<AggregationEvent> events) {
-        targets.apply(definition.connectionId(), changes(events));
+        ConnectionsProperties.TargetConnection connection = connections.connections().get(definition.connectionId());
+        if (connection != null && connection.kind() == ConnectionsProperties.Kind.CLICKHOUSE) {
+            clickHouse.apply(definition.connectionId(), changes(events));
+        } else {
+            targets.apply(definition.connectionId(), changes(events));
+        }
     }
 
     static List<RowChange> changes(List<AggregationEvent> events) {
@@ -53,7 +65,8 @@ public class SyncJob {
                 JsonNode source = envelope.path("source");
                 boolean delete = "d".equals(op);
                 Map<String, Object> row = delete ? null : values(envelope.path("after"), true);
-                changes.add(new RowChange(source.path("schema").asText(), source.path("table").asText(), delete, values(key, false), row));
+                changes.add(new RowChange(source.path("schema").asText(), source.path("table").asText(), delete, values(key, false), row,
+                        source.path("lsn").asText("0")));
             } catch (IOException e) {
                 throw new NotAChangeEventException("event " + event.topic() + "@" + event.offset() + " is not JSON: " + e.getMessage());
             }

@@ -10,7 +10,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Named target connections ({@code cdc.connections.<id>.*}) that pipelines refer to by id: JDBC databases
- * (PostgreSQL, MariaDB/MySQL) for {@code sync} jobs, http(s) endpoints for {@code webhook} jobs.
+ * (PostgreSQL, MariaDB/MySQL) and ClickHouse (over its HTTP interface) for {@code sync} jobs, http(s) endpoints for
+ * {@code webhook} jobs.
  *
  * @param connections by id (letters, digits, '_', '-')
  */
@@ -33,7 +34,8 @@ public record ConnectionsProperties(@DefaultValue Map<String, TargetConnection> 
     /**
      * One target.
      *
-     * @param url      {@code jdbc:postgresql://...}, {@code jdbc:mariadb://...}, {@code jdbc:mysql://...} or {@code http(s)://...}
+     * @param url      {@code jdbc:postgresql://...}, {@code jdbc:mariadb://...}, {@code jdbc:mysql://...},
+     *                 {@code clickhouse://host:8123/database} ({@code clickhouses://} for https) or {@code http(s)://...}
      * @param username user (JDBC) or basic-auth user (http); may be empty
      * @param password its password; may be empty
      * @param tables   target table per source table ({@code <table>} or {@code <schema>.<table>} as key); default: the
@@ -49,11 +51,23 @@ public record ConnectionsProperties(@DefaultValue Map<String, TargetConnection> 
         void validate(String prefix) {
             if (url == null || url.isBlank()) {
                 throw new InvalidConfigurationException(prefix + ".url", "must be set: jdbc:postgresql://..., jdbc:mariadb://..., "
-                        + "jdbc:mysql://... or http(s)://...");
+                        + "jdbc:mysql://..., clickhouse(s)://host:port/database or http(s)://...");
             }
             if (kind() == null) {
                 throw new InvalidConfigurationException(prefix + ".url", "must start with jdbc:postgresql:, jdbc:mariadb:, jdbc:mysql:, "
-                        + "http:// or https://, but is '" + url.replaceAll("//[^@/]*@", "//***@") + "'");
+                        + "clickhouse://, clickhouses://, http:// or https://, but is '" + url.replaceAll("//[^@/]*@", "//***@") + "'");
+            }
+            if (kind() == Kind.CLICKHOUSE) {
+                try {
+                    java.net.URI uri = java.net.URI.create(url);
+                    if (uri.getHost() == null) {
+                        throw new IllegalArgumentException("no host");
+                    }
+                    SqlNames.check(clickHouseDatabase());
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidConfigurationException(prefix + ".url", "must be clickhouse://host:port/database, but is '"
+                            + url.replaceAll("//[^@/]*@", "//***@") + "' (" + e.getMessage() + ")");
+                }
             }
             tables.forEach((source, target) -> {
                 try {
@@ -72,10 +86,25 @@ public record ConnectionsProperties(@DefaultValue Map<String, TargetConnection> 
             if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) {
                 return Kind.MARIADB;
             }
+            if (url.startsWith("clickhouse://") || url.startsWith("clickhouses://")) {
+                return Kind.CLICKHOUSE;
+            }
             if (url.startsWith("http://") || url.startsWith("https://")) {
                 return Kind.HTTP;
             }
             return null;
+        }
+
+        /** For a ClickHouse connection: its HTTP interface, e.g. http://host:8123. */
+        public String clickHouseHttpUrl() {
+            java.net.URI uri = java.net.URI.create(url);
+            return (url.startsWith("clickhouses:") ? "https" : "http") + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        }
+
+        /** For a ClickHouse connection: the database of its tables (default "default"). */
+        public String clickHouseDatabase() {
+            String path = java.net.URI.create(url).getPath();
+            return path == null || path.isEmpty() || path.equals("/") ? "default" : path.substring(1);
         }
 
         /** The target table for a source table: mapped by schema.table, then by table, else the table's own name. */
@@ -94,10 +123,15 @@ public record ConnectionsProperties(@DefaultValue Map<String, TargetConnection> 
     }
 
     public enum Kind {
-        POSTGRESQL, MARIADB, HTTP;
+        POSTGRESQL, MARIADB, CLICKHOUSE, HTTP;
+
+        /** A database a sync job can write to (JDBC or ClickHouse), as opposed to a webhook. */
+        public boolean isDatabase() {
+            return this != HTTP;
+        }
 
         public boolean isJdbc() {
-            return this != HTTP;
+            return this == POSTGRESQL || this == MARIADB;
         }
     }
 }

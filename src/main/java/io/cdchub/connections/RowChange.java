@@ -11,6 +11,11 @@ import java.util.Map;
  * @param key    primary-key columns and values (the Kafka record key)
  * @param row    the row after the change (null for a delete); values are JSON-typed (String, Number, Boolean,
  *               null; nested objects and arrays already as JSON text)
+ * @param lsn    the change's source LSN (decimal digits): the row version where the target keeps one (ClickHouse)
  */
-public record RowChange(String schema, String table, boolean delete, Map<String, Object> key, Map<String, Object> row) {
+public record RowChange(String schema, String table, boolean delete, Map<String, Object> key, Map<String, Object> row, String lsn) {
+
+    public RowChange(String schema, String table, boolean delete, Map<String, Object> key, Map<String, Object> row) {
+        this(schema, table, delete, key, row, "0");
+    }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.cdchub.aggregation.AggregationTestSupport.Response;
+import io.cdchub.testinfra.ClickHouseServer;
 import io.cdchub.testinfra.InProcessApp;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.TopicReader;
@@ -63,6 +64,10 @@ class AggregationIT {
         settings.put("cdc.connections.mapped.url", PostgresServer.shared().jdbcUrl(AggregationTestSupport.TARGET_DB));
         settings.put("cdc.connections.mapped.username", PostgresServer.USER);
         settings.put("cdc.connections.mapped.tables.src.orders", "public.orders_copy");
+        ClickHouseServer clickHouse = ClickHouseServer.shared();
+        clickHouse.query("CREATE DATABASE IF NOT EXISTS agg_ch");
+        settings.put("cdc.connections.ch.url", clickHouse.url().replace("http://", "clickhouse://") + "/agg_ch");
+        settings.put("cdc.connections.ch.username", "default");
         app = InProcessApp.start(settings);
     }
 
@@ -100,6 +105,10 @@ class AggregationIT {
         JsonNode info = call(app, "GET", "/consumer/info/size", null).body();
         assertThat(info.path("window").path("events").asInt()).isZero();
         assertThat(info.path("pending_windows").asInt()).isZero();
+        String metrics = prometheus();
+        assertThat(metrics).contains("cdc_aggregation_runs_total{consumer=\"size\",status=\"ok\"} 1.0")
+                .contains("cdc_aggregation_events_total{consumer=\"size\"} 6.0")
+                .contains("cdc_aggregation_windows_completed_total{consumer=\"size\"} 1.0");
     }
 
     @Test
@@ -207,6 +216,29 @@ class AggregationIT {
     }
 
     @Test
+    void clickHouseTargetsGetTheLatestVersionOfEachKey() {
+        ClickHouseServer clickHouse = ClickHouseServer.shared();
+        clickHouse.query("CREATE TABLE agg_ch.ch_rows (id Int32, name Nullable(String), _version UInt64, _is_deleted UInt8)"
+                + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+        String topic = "agg-it.clickhouse";
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("clickhouse", topic, "ch", 4, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(
+                event("src", "ch_rows", "c", 1, "a", 100),
+                event("src", "ch_rows", "c", 2, "b", 101),
+                event("src", "ch_rows", "u", 1, "a2", 102),
+                event("src", "ch_rows", "d", 2, null, 103)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "clickhouse").stream().anyMatch(r -> r.path("status").asText().equals("ok")));
+        List<JsonNode> rows = clickHouse.rows("SELECT id, name, _version, _is_deleted FROM agg_ch.ch_rows FINAL ORDER BY id");
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).path("name").asText()).isEqualTo("a2");
+        assertThat(rows.get(0).path("_version").asLong()).isEqualTo(102);
+        assertThat(rows.get(0).path("_is_deleted").asInt()).isZero();
+        assertThat(rows.get(1).path("id").asInt()).isEqualTo(2);
+        assertThat(rows.get(1).path("_is_deleted").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void targetTablesCanBeMapped() {
         PostgresServer.shared().execute(AggregationTestSupport.TARGET_DB, "CREATE TABLE orders_copy (id int PRIMARY KEY, name text)");
         String topic = "agg-it.mapped";
@@ -280,6 +312,19 @@ class AggregationIT {
         assertThat(call(app, "POST", "/consumer/stop?consumer_id=bad!id", null).status()).isEqualTo(400);
         assertThat(call(app, "GET", "/consumer/list", null).body().path("consumers").findValuesAsText("consumer_id")).doesNotContain("api");
         await().atMost(Duration.ofSeconds(10)).until(() -> app.getBean(org.apache.camel.CamelContext.class).getRoute("aggregation-consumer-api") == null);
+    }
+
+    private static String prometheus() {
+        try {
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + AggregationTestSupport.port(app) + "/actuator/prometheus"))
+                    .header("Authorization", "Bearer " + AggregationTestSupport.TOKEN).build();
+            return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void assertBad(String body, int status, String field) {
