@@ -149,6 +149,20 @@ class AggregationUnitsTest {
     }
 
     @Test
+    void clickHouseGetsOneVersionedInsertPerTable() {
+        TargetConnection clickHouse = new TargetConnection("clickhouse://ch:8123/dw", "", "", Map.of());
+        Map<String, String> inserts = JdbcTargetsAccess.clickHouseInserts(clickHouse, List.of(
+                new RowChange("src", "orders", false, Map.of("id", 1), new java.util.LinkedHashMap<>(Map.of("id", 1, "total", new BigDecimal("10.50"))), "99"),
+                new RowChange("src", "orders", true, Map.of("id", 2), null, "100")));
+        assertThat(inserts).containsOnlyKeys("INSERT INTO `dw`.`orders` FORMAT JSONEachRow");
+        String body = inserts.values().iterator().next();
+        assertThat(body).contains("\"total\":10.50").contains("\"_version\":99,\"_is_deleted\":0")
+                .contains("{\"id\":2,\"_version\":100,\"_is_deleted\":1}");
+        assertThatThrownBy(() -> JdbcTargetsAccess.clickHouseInserts(clickHouse, List.of(new RowChange("src", "x`y", true, Map.of("id", 2), null, "1"))))
+                .isInstanceOf(TargetRefusedException.class);
+    }
+
+    @Test
     void failuresAreSortedIntoUnavailableAndRefused() {
         assertThat(JdbcTargetsAccess.classify(new SQLException("refused", "08001"))).isInstanceOf(TargetUnavailableException.class);
         assertThat(JdbcTargetsAccess.classify(new SQLException("no db", "3D000"))).isInstanceOf(TargetUnavailableException.class);
@@ -170,6 +184,13 @@ class AggregationUnitsTest {
                 java.time.Duration.ofSeconds(30), 20, new AggregationProperties.Retry(500, 30000), 1, 1, 1))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("cdc.aggregation.key-prefix");
         assertThat(CONNECTIONS.connections().get("string").toString()).doesNotContain("p");
+        TargetConnection clickHouse = new ConnectionsProperties(Map.of("ch", new TargetConnection("clickhouses://ch.example:8443/dw", "", "", Map.of())))
+                .connections().get("ch");
+        assertThat(clickHouse.kind()).isEqualTo(ConnectionsProperties.Kind.CLICKHOUSE);
+        assertThat(clickHouse.clickHouseHttpUrl()).isEqualTo("https://ch.example:8443");
+        assertThat(clickHouse.clickHouseDatabase()).isEqualTo("dw");
+        assertThatThrownBy(() -> new ConnectionsProperties(Map.of("ch", new TargetConnection("clickhouse://h:8123/bad-db", "", "", Map.of()))))
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("cdc.connections.ch.url");
     }
 
     @Test
