@@ -153,6 +153,28 @@ class AggregationIT {
     }
 
     @Test
+    void aWebhookAnswering503IsRetriedAnd400FailsTheRun() {
+        String topic = "agg-it.webhook-status";
+        receiverStatus.set(503);
+        try {
+            assertThat(call(app, "POST", "/consumer/start", consumerBody("hook-status", topic, "hook", 1, 3600, "webhook")).status()).isEqualTo(201);
+            TopicWriter.write(topic, List.of(event("src", "people", "c", 1, "a", 100)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "hook-status").stream().anyMatch(r -> r.path("status").asText().equals("retrying")));
+            assertThat(runs(app, "hook-status").get(0).path("error").asText()).contains("503");
+            receiverStatus.set(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "hook-status").get(0).path("status").asText().equals("ok"));
+
+            receiverStatus.set(400);
+            TopicWriter.write(topic, List.of(event("src", "people", "c", 2, "b", 101)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "hook-status").get(0).path("status").asText().equals("failed"));
+            assertThat(runs(app, "hook-status")).hasSize(2);
+            TopicReader.await(DLQ, events -> events.stream().anyMatch(e -> topic.equals(e.headers().get("cdc.dlq.original-topic"))));
+        } finally {
+            receiverStatus.set(200);
+        }
+    }
+
+    @Test
     void aTargetThatIsDownIsRetriedAndTheWindowKept() {
         PostgresServer pg = PostgresServer.shared();
         pg.createDatabase("agg_flaky");
