@@ -118,12 +118,17 @@ public class ConsumerRoutes implements DisposableBean {
             }
         }
         definitions.forEach((id, json) -> {
-            if (!running.containsKey(id)) {
-                try {
-                    startLocal(WindowEvents.JSON.readValue(json, ConsumerDefinition.class));
-                } catch (JsonProcessingException | RuntimeException e) {
-                    LOG.error("Cannot start consumer {} from its stored definition: {}", id, e.getMessage());
+            try {
+                ConsumerDefinition definition = WindowEvents.JSON.readValue(json, ConsumerDefinition.class);
+                Running current = running.get(id);
+                if (current != null && !current.definition().equals(definition)) {
+                    stopLocal(id); // stopped and defined again, differently, between two syncs
                 }
+                if (!running.containsKey(id)) {
+                    startLocal(definition);
+                }
+            } catch (JsonProcessingException | RuntimeException e) {
+                LOG.error("Cannot start consumer {} from its stored definition: {}", id, e.getMessage());
             }
         });
     }
