@@ -29,9 +29,11 @@ public class SyncJob {
     /** Debezium's placeholder for an unchanged TOASTed value: such a column is left as it is in the target. */
     static final String UNAVAILABLE = "__debezium_unavailable_value";
 
+    // exact numbers, scale included (10.50 stays 10.50), also inside json/jsonb documents
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+            .setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
 
     private final JdbcTargets targets;
     private final ClickHouseTargets clickHouse;
