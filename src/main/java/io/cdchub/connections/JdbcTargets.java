@@ -34,6 +34,8 @@ public class JdbcTargets implements DisposableBean {
 
     private final ConnectionsProperties properties;
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
+    /** Array columns per connection and target table (PostgreSQL). */
+    private final Map<String, java.util.Set<String>> arrayColumns = new ConcurrentHashMap<>();
 
     public JdbcTargets(ConnectionsProperties properties) {
         this.properties = properties;
@@ -51,17 +53,62 @@ public class JdbcTargets implements DisposableBean {
         if (connection == null || connection.kind() == null || !connection.kind().isJdbc()) {
             throw new TargetRefusedException("connection '" + connectionId + "' is not a configured JDBC connection", null);
         }
-        List<Statement> statements = statements(connection, changes);
         Target target = targets.computeIfAbsent(connectionId, id -> open(id, connection));
         try {
+            List<RowChange> prepared = connection.kind() == ConnectionsProperties.Kind.POSTGRESQL
+                    ? withArrayLiterals(connectionId, connection, target, changes) : changes;
+            List<Statement> statements = statements(connection, prepared);
             target.transaction().executeWithoutResult(status -> {
                 for (Statement statement : statements) {
                     target.jdbc().batchUpdate(statement.sql(), statement.rows());
                 }
             });
         } catch (DataAccessException | TransactionException e) {
-            throw classify(connectionId, e);
+            RuntimeException classified = classify(connectionId, e);
+            if (classified instanceof TargetRefusedException) {
+                arrayColumns.keySet().removeIf(k -> k.startsWith(connectionId + "|")); // the table may have changed
+            }
+            throw classified;
         }
+    }
+
+    /**
+     * PostgreSQL array columns arrive as JSON arrays ({@code [1,2]}); PostgreSQL reads arrays as {@code {1,2}}. Which
+     * columns of a target table are arrays (rather than json/jsonb, which take the JSON as it is) comes from its catalog,
+     * read once per table.
+     */
+    private List<RowChange> withArrayLiterals(String connectionId, ConnectionsProperties.TargetConnection connection, Target target,
+                                              List<RowChange> changes) {
+        List<RowChange> out = new ArrayList<>(changes.size());
+        for (RowChange change : changes) {
+            if (change.delete() || change.row() == null) {
+                out.add(change);
+                continue;
+            }
+            String table;
+            try {
+                table = SqlNames.quoteQualified(connection.targetTable(change.schema(), change.table()), connection.kind());
+            } catch (IllegalArgumentException e) {
+                out.add(change); // refused with its reason by statements()
+                continue;
+            }
+            java.util.Set<String> arrays = arrayColumns.computeIfAbsent(connectionId + "|" + table, k -> java.util.Set.copyOf(target.jdbc().queryForList(
+                    "SELECT a.attname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                            + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A'",
+                    String.class, table)));
+            if (arrays.isEmpty() || change.row().keySet().stream().noneMatch(arrays::contains)) {
+                out.add(change);
+                continue;
+            }
+            Map<String, Object> row = new LinkedHashMap<>(change.row());
+            for (String column : arrays) {
+                if (row.get(column) instanceof String json && json.startsWith("[")) {
+                    row.put(column, PostgresArrays.literal(json));
+                }
+            }
+            out.add(new RowChange(change.schema(), change.table(), false, change.key(), row, change.lsn()));
+        }
+        return out;
     }
 
     /** One statement per target table and column set, with its rows' parameters. */

@@ -27,7 +27,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 class AggregationSourceIT {
 
     private static final String COLUMNS = "(id int PRIMARY KEY, name text, price numeric(12,2), seen timestamptz, active boolean,"
-            + " doc jsonb, ref uuid, day date)";
+            + " doc jsonb, ref uuid, day date, tags text[], scores numeric(6,2)[], docs jsonb)";
 
     @Test
     void capturedChangesAreSyncedToASecondDatabase() throws Exception {
@@ -45,8 +45,8 @@ class AggregationSourceIT {
             assertThat(call(context, "POST", "/consumer/start", body).status()).isEqualTo(201);
             pg.execute(RealServers.DATABASE,
                     "INSERT INTO aggsrc.items VALUES (1, 'one', 10.50, '2026-11-21 10:00:00.123456+00', true, '{\"a\": [1, 2.50]}', "
-                            + "'7c9e6679-7425-40de-944b-e07fc1f90ae7', '2024-02-29')",
-                    "INSERT INTO aggsrc.items VALUES (2, 'two', 0.01, null, false, null, null, null)",
+                            + "'7c9e6679-7425-40de-944b-e07fc1f90ae7', '2024-02-29', ARRAY['a', 'b \"c\" \\\\d', NULL], ARRAY[1.50, -2], '[1, {\"x\": 2}]')",
+                    "INSERT INTO aggsrc.items VALUES (2, 'two', 0.01, null, false, null, null, null, null, null, null)",
                     "UPDATE aggsrc.items SET name = 'uno', price = 99999.99 WHERE id = 1",
                     "DELETE FROM aggsrc.items WHERE id = 2");
 
@@ -69,10 +69,10 @@ class AggregationSourceIT {
     private static List<String> table(String database, String table) throws Exception {
         List<String> rows = new ArrayList<>();
         try (Connection c = PostgresServer.shared().dataSource(database).getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT id, name, price, seen, active, doc, ref, day FROM " + table + " ORDER BY id")) {
+             ResultSet rs = st.executeQuery("SELECT id, name, price, seen, active, doc, ref, day, tags, scores, docs FROM " + table + " ORDER BY id")) {
             while (rs.next()) {
                 StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= 8; i++) {
+                for (int i = 1; i <= 11; i++) {
                     row.append(rs.getString(i)).append('|');
                 }
                 rows.add(row.toString());

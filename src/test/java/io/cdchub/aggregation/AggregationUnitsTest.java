@@ -146,6 +146,8 @@ class AggregationUnitsTest {
         assertThatThrownBy(() -> JdbcTargetsAccess.sql(CONNECTIONS.connections().get("string"), List.of(keyless)))
                 .isInstanceOf(TargetRefusedException.class).hasMessageContaining("primary key");
         assertThat(SqlNames.quote("Mixed_Case$1", ConnectionsProperties.Kind.POSTGRESQL)).isEqualTo("\"Mixed_Case$1\"");
+        assertThat(JdbcTargetsAccess.postgresArray("[1.50,null,[2]]")).isEqualTo("{1.50,NULL,{2}}");
+        assertThat(JdbcTargetsAccess.postgresArray("[\"a\\\"b\",\"c\\\\d\",{\"x\":1}]")).isEqualTo("{\"a\\\"b\",\"c\\\\d\",\"{\\\"x\\\":1}\"}");
     }
 
     @Test

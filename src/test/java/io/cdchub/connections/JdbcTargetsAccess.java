@@ -18,6 +18,10 @@ public final class JdbcTargetsAccess {
         return out;
     }
 
+    public static String postgresArray(String json) {
+        return PostgresArrays.literal(json);
+    }
+
     public static RuntimeException classify(Exception e) {
         return JdbcTargets.classify("test", e);
     }
