@@ -9,6 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Threshold aggregation ({@code cdc.aggregation.*}); Redis itself is Spring's {@code spring.data.redis.*}.
  *
+ * @param enabled          whether this instance runs consumers (false e.g. for a source-only instance; the API still
+ *                         defines and removes consumers, which run on the other instances)
  * @param keyPrefix        prefix of every Redis key cdc-hub writes (several deployments can share one Redis)
  * @param syncInterval     how often each instance reads the consumer definitions from Redis and starts/stops its
  *                         consumer routes to match (definitions made through another instance arrive within this)
@@ -24,6 +26,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("cdc.aggregation")
 public record AggregationProperties(
+        @DefaultValue("true") boolean enabled,
         @DefaultValue("cdc-hub:aggregation") String keyPrefix,
         @DefaultValue("5s") Duration syncInterval,
         @DefaultValue("1s") Duration checkInterval,

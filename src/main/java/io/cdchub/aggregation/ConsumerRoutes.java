@@ -61,6 +61,10 @@ public class ConsumerRoutes implements DisposableBean {
 
     @EventListener(ApplicationReadyEvent.class)
     public void startSync() {
+        if (!properties.enabled()) {
+            LOG.info("Aggregation consumers do not run on this instance (cdc.aggregation.enabled=false)");
+            return;
+        }
         long every = properties.syncInterval().toMillis();
         scheduler.scheduleWithFixedDelay(() -> guarded(this::sync), 0, every, TimeUnit.MILLISECONDS);
         long check = properties.checkInterval().toMillis();
@@ -133,9 +137,9 @@ public class ConsumerRoutes implements DisposableBean {
         });
     }
 
-    /** Starts the consumer's route here (no-op when it runs already). */
+    /** Starts the consumer's route here (no-op when it runs already, or when this instance runs no consumers). */
     public synchronized void startLocal(ConsumerDefinition definition) {
-        if (running.containsKey(definition.consumerId())) {
+        if (!properties.enabled() || running.containsKey(definition.consumerId())) {
             return;
         }
         String id = definition.consumerId();
