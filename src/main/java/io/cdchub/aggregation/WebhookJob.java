@@ -1,0 +1,110 @@
+package io.cdchub.aggregation;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cdchub.connections.ConnectionsProperties;
+import io.cdchub.connections.TargetRefusedException;
+import io.cdchub.connections.TargetUnavailableException;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Job type {@code webhook}: POSTs a JSON summary of the window to the consumer's http(s) connection through the route
+ * {@code aggregation-webhook} (Camel's HTTP component): window id and times, events, keys, counts per operation (of
+ * each key's latest change) and per table, and each key with its latest operation. 2xx is success; 408, 429, 5xx or
+ * no answer mean the receiver is unavailable (retried with back-off); any other status is a refusal (run failed,
+ * events dead-lettered).
+ */
+@Component
+public class WebhookJob {
+
+    private final ConnectionsProperties connections;
+    private final ProducerTemplate producer;
+
+    public WebhookJob(ConnectionsProperties connections, CamelContext camel) {
+        this.connections = connections;
+        this.producer = camel.createProducerTemplate();
+    }
+
+    public void post(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events) {
+        ConnectionsProperties.TargetConnection connection = connections.connections().get(definition.connectionId());
+        if (connection == null) {
+            throw new TargetRefusedException("connection '" + definition.connectionId() + "' is not configured", null);
+        }
+        String body = summary(definition, windowId, meta, events);
+        Map<String, Object> headers = new LinkedHashMap<>();
+        headers.put(Exchange.HTTP_URI, connection.url());
+        headers.put(Exchange.HTTP_METHOD, "POST");
+        headers.put(Exchange.CONTENT_TYPE, "application/json");
+        if (!connection.username().isEmpty()) {
+            headers.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                    (connection.username() + ":" + connection.password()).getBytes(StandardCharsets.UTF_8)));
+        }
+        Exchange answer = producer.send("direct:aggregation-webhook", e -> {
+            e.getMessage().setHeaders(headers);
+            e.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
+        });
+        if (answer.getException() != null) {
+            throw new TargetUnavailableException("webhook " + definition.connectionId() + ": " + answer.getException().getMessage(), answer.getException());
+        }
+        int status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        if (status >= 200 && status < 300) {
+            return;
+        }
+        String message = "webhook " + definition.connectionId() + " answered HTTP " + status;
+        if (status == 408 || status == 429 || status >= 500 || status == 0) {
+            throw new TargetUnavailableException(message, null);
+        }
+        throw new TargetRefusedException(message, null);
+    }
+
+    static String summary(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events) {
+        Map<String, Integer> perOp = new TreeMap<>();
+        Map<String, Integer> perTable = new TreeMap<>();
+        List<Map<String, Object>> keys = new ArrayList<>();
+        for (AggregationEvent event : events) {
+            try {
+                JsonNode envelope = WindowEvents.JSON.readTree(event.value());
+                String op = envelope.path("op").asText();
+                String table = envelope.path("source").path("schema").asText() + "." + envelope.path("source").path("table").asText();
+                perOp.merge(op, 1, Integer::sum);
+                perTable.merge(table, 1, Integer::sum);
+                Map<String, Object> key = new LinkedHashMap<>();
+                key.put("table", table);
+                key.put("op", op);
+                key.put("key", WindowEvents.JSON.readTree(event.key()));
+                keys.add(key);
+            } catch (JsonProcessingException e) {
+                throw new NotAChangeEventException("event " + event.topic() + "@" + event.offset() + " is not JSON");
+            }
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("consumer_id", definition.consumerId());
+        summary.put("pipeline_name", definition.pipelineName());
+        summary.put("kafka_topic", definition.kafkaTopic());
+        summary.put("window_id", windowId);
+        summary.put("first_event_at", Instant.ofEpochMilli(Long.parseLong(meta.get("first"))).toString());
+        summary.put("completed_at", Instant.ofEpochMilli(Long.parseLong(meta.getOrDefault("completed", meta.get("first")))).toString());
+        summary.put("events", Long.parseLong(meta.getOrDefault("count", "0")));
+        summary.put("keys", events.size());
+        summary.put("counts", perOp);
+        summary.put("tables", perTable);
+        summary.put("changes", keys);
+        try {
+            return WindowEvents.JSON.writeValueAsString(summary);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.cdchub.aggregation;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads a consumed change record into an {@link AggregationEvent} (route step {@code parse-change}), and is the one
+ * place that knows how an event is stored in a window: {@code {"t":topic,"p":partition,"o":offset,"k":key,"v":value}}.
+ */
+@Component("aggregationEvents")
+public class WindowEvents {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @return the event, or null for a tombstone (the delete before it carries the change)
+     * @throws NotAChangeEventException for a record without a key, or whose value is not a change event with an LSN
+     */
+    public AggregationEvent parse(Exchange exchange) {
+        Message message = exchange.getMessage();
+        byte[] value = message.getBody(byte[].class);
+        if (value == null) {
+            return null;
+        }
+        String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
+        Integer partition = message.getHeader(KafkaConstants.PARTITION, Integer.class);
+        Long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
+        Object rawKey = message.getHeader(KafkaConstants.KEY);
+        String key = rawKey instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : rawKey == null ? null : rawKey.toString();
+        if (key == null || key.isBlank()) {
+            throw new NotAChangeEventException("record has no key: a window keeps the latest change per primary key, so keyless records cannot be aggregated");
+        }
+        JsonNode envelope;
+        try {
+            envelope = JSON.readTree(value);
+        } catch (IOException e) {
+            throw new NotAChangeEventException("value is not JSON: " + e.getMessage());
+        }
+        if (envelope == null || !envelope.isObject() || !envelope.path("op").isTextual()) {
+            throw new NotAChangeEventException("value is not a Debezium change event (no \"op\")");
+        }
+        JsonNode lsn = envelope.path("source").path("lsn");
+        if (!lsn.isIntegralNumber() || lsn.asLong() < 0) {
+            throw new NotAChangeEventException("change event has no source.lsn");
+        }
+        return new AggregationEvent(topic, partition == null ? 0 : partition, offset == null ? -1 : offset, key,
+                lsn.bigIntegerValue().toString(), new String(value, StandardCharsets.UTF_8));
+    }
+
+    static String stored(AggregationEvent event) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("t", event.topic());
+        node.put("p", event.partition());
+        node.put("o", event.offset());
+        node.put("k", event.key());
+        node.put("v", event.value());
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static AggregationEvent fromStored(String json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            return new AggregationEvent(node.path("t").asText(), node.path("p").asInt(), node.path("o").asLong(), node.path("k").asText(),
+                    null, node.path("v").asText());
+        } catch (IOException e) {
+            throw new IllegalStateException("a stored window event is not JSON: " + e.getMessage(), e);
+        }
+    }
+}

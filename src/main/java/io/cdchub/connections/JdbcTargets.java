@@ -1,0 +1,236 @@
+package io.cdchub.connections;
+
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Applies net row changes to a JDBC target in one transaction: batched dialect-specific upserts
+ * (PostgreSQL {@code ON CONFLICT ... DO UPDATE}, MariaDB/MySQL {@code ON DUPLICATE KEY UPDATE}) and deletes by key,
+ * table and column names validated and quoted, every value a bound parameter. Spring JDBC rather than camel-sql:
+ * a window is several statements of different shapes in one transaction, and camel-sql's endpoint is one statement
+ * per exchange (it runs on the same Spring JDBC underneath). One small pool per connection, made on first use, so a
+ * target that is down never stops start-up.
+ */
+@Component
+public class JdbcTargets implements DisposableBean {
+
+    private final ConnectionsProperties properties;
+    private final Map<String, Target> targets = new ConcurrentHashMap<>();
+    /** Array columns per connection and target table (PostgreSQL). */
+    private final Map<String, java.util.Set<String>> arrayColumns = new ConcurrentHashMap<>();
+
+    public JdbcTargets(ConnectionsProperties properties) {
+        this.properties = properties;
+    }
+
+    private record Target(HikariDataSource dataSource, JdbcTemplate jdbc, TransactionTemplate transaction) {
+    }
+
+    /**
+     * @throws TargetUnavailableException when the target cannot be reached or the transaction could not finish
+     * @throws TargetRefusedException     when the target refuses a statement (missing table, constraint, bad value)
+     */
+    public void apply(String connectionId, List<RowChange> changes) {
+        ConnectionsProperties.TargetConnection connection = properties.connections().get(connectionId);
+        if (connection == null || connection.kind() == null || !connection.kind().isJdbc()) {
+            throw new TargetRefusedException("connection '" + connectionId + "' is not a configured JDBC connection", null);
+        }
+        Target target = targets.computeIfAbsent(connectionId, id -> open(id, connection));
+        try {
+            List<RowChange> prepared = connection.kind() == ConnectionsProperties.Kind.POSTGRESQL
+                    ? withArrayLiterals(connectionId, connection, target, changes) : changes;
+            List<Statement> statements = statements(connection, prepared);
+            target.transaction().executeWithoutResult(status -> {
+                for (Statement statement : statements) {
+                    target.jdbc().batchUpdate(statement.sql(), statement.rows());
+                }
+            });
+        } catch (DataAccessException | TransactionException e) {
+            RuntimeException classified = classify(connectionId, e);
+            if (classified instanceof TargetRefusedException) {
+                arrayColumns.keySet().removeIf(k -> k.startsWith(connectionId + "|")); // the table may have changed
+            }
+            throw classified;
+        }
+    }
+
+    /**
+     * PostgreSQL array columns arrive as JSON arrays ({@code [1,2]}); PostgreSQL reads arrays as {@code {1,2}}. Which
+     * columns of a target table are arrays (rather than json/jsonb, which take the JSON as it is) comes from its catalog,
+     * read once per table.
+     */
+    private List<RowChange> withArrayLiterals(String connectionId, ConnectionsProperties.TargetConnection connection, Target target,
+                                              List<RowChange> changes) {
+        List<RowChange> out = new ArrayList<>(changes.size());
+        for (RowChange change : changes) {
+            if (change.delete() || change.row() == null) {
+                out.add(change);
+                continue;
+            }
+            String table;
+            try {
+                table = SqlNames.quoteQualified(connection.targetTable(change.schema(), change.table()), connection.kind());
+            } catch (IllegalArgumentException e) {
+                out.add(change); // refused with its reason by statements()
+                continue;
+            }
+            java.util.Set<String> arrays = arrayColumns.computeIfAbsent(connectionId + "|" + table, k -> java.util.Set.copyOf(target.jdbc().queryForList(
+                    "SELECT a.attname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                            + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A'",
+                    String.class, table)));
+            if (arrays.isEmpty() || change.row().keySet().stream().noneMatch(arrays::contains)) {
+                out.add(change);
+                continue;
+            }
+            Map<String, Object> row = new LinkedHashMap<>(change.row());
+            for (String column : arrays) {
+                if (row.get(column) instanceof String json && json.startsWith("[")) {
+                    row.put(column, PostgresArrays.literal(json));
+                }
+            }
+            out.add(new RowChange(change.schema(), change.table(), false, change.key(), row, change.lsn()));
+        }
+        return out;
+    }
+
+    /** One statement per target table and column set, with its rows' parameters. */
+    static List<Statement> statements(ConnectionsProperties.TargetConnection connection, List<RowChange> changes) {
+        ConnectionsProperties.Kind kind = connection.kind();
+        Map<String, Statement> bySql = new LinkedHashMap<>();
+        for (RowChange change : changes) {
+            String table;
+            List<String> keyColumns = new ArrayList<>(change.key().keySet());
+            try {
+                table = SqlNames.quoteQualified(connection.targetTable(change.schema(), change.table()), kind);
+                keyColumns.forEach(SqlNames::check);
+                if (change.row() != null) {
+                    change.row().keySet().forEach(SqlNames::check);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new TargetRefusedException("table " + change.schema() + "." + change.table() + ": " + e.getMessage(), e);
+            }
+            if (keyColumns.isEmpty()) {
+                throw new TargetRefusedException("table " + change.schema() + "." + change.table() + " has no primary key: "
+                        + "a sync job needs one to upsert and delete", null);
+            }
+            if (change.delete()) {
+                String sql = "DELETE FROM " + table + " WHERE " + String.join(" AND ",
+                        keyColumns.stream().map(c -> SqlNames.quote(c, kind) + " = ?").toList());
+                bySql.computeIfAbsent(sql, Statement::new).rows().add(keyColumns.stream().map(change.key()::get).toArray());
+            } else {
+                Map<String, Object> row = new LinkedHashMap<>(change.row());
+                change.key().forEach(row::putIfAbsent);
+                List<String> columns = new ArrayList<>(row.keySet());
+                String sql = upsert(kind, table, columns, keyColumns);
+                bySql.computeIfAbsent(sql, Statement::new).rows().add(columns.stream().map(row::get).toArray());
+            }
+        }
+        return new ArrayList<>(bySql.values());
+    }
+
+    static String upsert(ConnectionsProperties.Kind kind, String table, List<String> columns, List<String> keyColumns) {
+        List<String> quoted = columns.stream().map(c -> SqlNames.quote(c, kind)).toList();
+        List<String> updated = columns.stream().filter(c -> !keyColumns.contains(c)).map(c -> SqlNames.quote(c, kind)).toList();
+        String insert = "INSERT INTO " + table + " (" + String.join(", ", quoted) + ") VALUES ("
+                + String.join(", ", columns.stream().map(c -> "?").toList()) + ")";
+        if (kind == ConnectionsProperties.Kind.MARIADB) {
+            return updated.isEmpty() ? insert.replaceFirst("^INSERT", "INSERT IGNORE")
+                    : insert + " ON DUPLICATE KEY UPDATE " + String.join(", ", updated.stream().map(c -> c + " = VALUES(" + c + ")").toList());
+        }
+        String conflict = " ON CONFLICT (" + String.join(", ", keyColumns.stream().map(c -> SqlNames.quote(c, kind)).toList()) + ")";
+        return updated.isEmpty() ? insert + conflict + " DO NOTHING"
+                : insert + conflict + " DO UPDATE SET " + String.join(", ", updated.stream().map(c -> c + " = EXCLUDED." + c).toList());
+    }
+
+    record Statement(String sql, List<Object[]> rows) {
+        Statement(String sql) {
+            this(sql, new ArrayList<>());
+        }
+    }
+
+    private static Target open(String id, ConnectionsProperties.TargetConnection connection) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("cdc-target-" + id);
+        config.setJdbcUrl(connection.url());
+        if (!connection.username().isEmpty()) {
+            config.setUsername(connection.username());
+        }
+        if (!connection.password().isEmpty()) {
+            config.setPassword(connection.password());
+        }
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(5000);
+        config.setValidationTimeout(2000);
+        // no connection at creation: a target that is down fails its runs (retried), never the application
+        config.setInitializationFailTimeout(-1);
+        config.setAutoCommit(true);
+        if (connection.kind() == ConnectionsProperties.Kind.POSTGRESQL) {
+            // values arrive as JSON text; the server casts them to each column's type (timestamptz, uuid, jsonb, numeric)
+            config.addDataSourceProperty("stringtype", "unspecified");
+        }
+        if (connection.url().startsWith("jdbc:mysql:")) {
+            config.addDataSourceProperty("permitMysqlScheme", "true");
+        }
+        HikariDataSource dataSource = new HikariDataSource(config);
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        return new Target(dataSource, jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+    }
+
+    /** Whether a failure means "try again later" (the target is away or busy) or "this data is refused". */
+    static RuntimeException classify(String connectionId, Exception e) {
+        String message = "connection '" + connectionId + "': " + rootMessage(e);
+        if (e instanceof TransientDataAccessException || e instanceof RecoverableDataAccessException
+                || e instanceof TransactionException || e instanceof org.springframework.jdbc.CannotGetJdbcConnectionException) {
+            return new TargetUnavailableException(message, e);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
+                    || t instanceof java.sql.SQLNonTransientConnectionException || t instanceof java.net.ConnectException) {
+                return new TargetUnavailableException(message, e);
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                // connection (08), resources (53), operator intervention (57), rollback/deadlock (40),
+                // authorization (28) and unknown database (3D): the target's state, not the data's
+                if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57") || state.startsWith("40")
+                        || state.startsWith("28") || state.startsWith("3D")) {
+                    return new TargetUnavailableException(message, e);
+                }
+                return new TargetRefusedException(message, e);
+            }
+        }
+        return new TargetUnavailableException(message, e);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    @Override
+    public void destroy() {
+        targets.values().forEach(t -> t.dataSource().close());
+    }
+}
