@@ -30,7 +30,13 @@
     let socket = null;
     let opened = false;
     let received = 0;
-    const subscribed = new Set();
+    // requested name (topic or alias) -> Kafka topic, as the gateway confirmed it
+    const subscribed = new Map();
+    // what to subscribe to again after a dropped connection, resuming from the last position received
+    let subscribes = [];
+    let position = null;
+    let retryTimer = null;
+    let retryDelay = 1000;
 
     // Explanations of the close codes the gateway uses (RFC 6455 numbers).
     const CLOSE_REASONS = {
@@ -74,19 +80,28 @@
         return url;
     }
 
-    function connect() {
+    /** A fresh connection (the Connect button), or with resuming=true one that picks up where a dropped one stopped. */
+    function connect(resuming) {
         disconnect();
+        if (!resuming) {
+            subscribes = [];
+            position = null;
+        }
         const ws = new WebSocket(streamUrl(ui.token.value.trim()));
         socket = ws;
         opened = false;
         subscribed.clear();
         renderSubscriptions();
-        setState('connecting', 'connecting…');
+        setState('connecting', resuming ? 'reconnecting…' : 'connecting…');
         ws.addEventListener('open', () => {
             if (socket !== ws) return;
             opened = true;
+            retryDelay = 1000;
             setState('connected');
-            if (ui.topics.value.trim()) {
+            if (resuming && subscribes.length > 0) {
+                // one position covers every topic of the connection: no gap, no duplicate
+                subscribes.forEach((message) => send(position ? {...message, resume: position} : message));
+            } else if (ui.topics.value.trim()) {
                 subscribe();
             }
         });
@@ -99,8 +114,8 @@
             subscribed.clear();
             renderSubscriptions();
             if (!opened) {
-                // The gateway answers a missing, expired or invalid token with HTTP 401 before the upgrade;
-                // browsers do not tell a page the status, only that the connection failed.
+                // The gateway answers a missing, expired or invalid token with HTTP 401 (and a full server with
+                // 503) before the upgrade; browsers do not tell a page the status, only that the connection failed.
                 showError('could not connect: the server refused the connection (missing, expired or invalid token?) or is unreachable');
                 setState('disconnected', 'refused');
                 return;
@@ -110,11 +125,27 @@
             if (event.code !== 1000) {
                 showError(`${text}: ${why}`);
             }
-            setState('disconnected', text);
+            if (event.code === 1000 || event.code === 1008 || subscribes.length === 0) {
+                setState('disconnected', text);
+                return;
+            }
+            // dropped, restarted or lagging: reconnect and resume, backing off up to 30 s
+            const delay = retryDelay;
+            retryDelay = Math.min(retryDelay * 2, 30000);
+            setState('connecting', `${text}; reconnecting in ${Math.round(delay / 1000)} s`);
+            retryTimer = setTimeout(() => {
+                retryTimer = null;
+                connect(true);
+            }, delay);
         });
     }
 
     function disconnect() {
+        if (retryTimer) {
+            clearTimeout(retryTimer);
+            retryTimer = null;
+            setState('disconnected');
+        }
         if (socket) {
             const ws = socket;
             socket = null;
@@ -164,11 +195,17 @@
         const ops = [...ui.ops.querySelectorAll('input:checked')].map((box) => box.value);
         if (ops.length > 0) message.ops = ops;
         send(message);
+        subscribes.push(message);
         rememberTopics(topics);
     }
 
-    function unsubscribe(topic) {
-        send({action: 'unsubscribe', topics: [topic]});
+    function unsubscribe(name) {
+        send({action: 'unsubscribe', topics: [name]});
+        // not again after a reconnect either
+        const topic = subscribed.get(name);
+        subscribes = subscribes
+            .map((message) => ({...message, topics: message.topics.filter((t) => t !== name && t !== topic)}))
+            .filter((message) => message.topics.length > 0);
     }
 
     function rememberTopics(topics) {
@@ -199,13 +236,18 @@
         if (frame === null || typeof frame !== 'object') return;
         switch (frame.type) {
             case 'subscribed':
-                topicsOf(frame).forEach((t) => subscribed.add(t));
+                topicsOf(frame).forEach((name) => subscribed.set(name, frame.kafkaTopics?.[name] ?? name));
                 renderSubscriptions();
                 return;
-            case 'unsubscribed':
-                topicsOf(frame).forEach((t) => subscribed.delete(t));
+            case 'unsubscribed': {
+                // the gateway names the Kafka topics it dropped; the list shows what was asked for (maybe an alias)
+                const gone = new Set(topicsOf(frame));
+                for (const [name, topic] of [...subscribed]) {
+                    if (gone.has(name) || gone.has(topic)) subscribed.delete(name);
+                }
                 renderSubscriptions();
                 return;
+            }
             case 'pong':
                 return;
             case 'error':
@@ -222,17 +264,19 @@
     }
 
     function renderSubscriptions() {
-        ui.subscriptions.replaceChildren(...[...subscribed].sort().map((topic) => {
+        ui.subscriptions.replaceChildren(...[...subscribed.keys()].sort().map((name) => {
+            const topic = subscribed.get(name);
             const item = document.createElement('li');
+            item.dataset.name = name;
             item.dataset.topic = topic;
-            const name = document.createElement('span');
-            name.textContent = topic;
+            const label = document.createElement('span');
+            label.textContent = name === topic ? name : `${name} → ${topic}`;
             const remove = document.createElement('button');
             remove.type = 'button';
             remove.textContent = '×';
-            remove.title = `unsubscribe from ${topic}`;
-            remove.addEventListener('click', () => unsubscribe(topic));
-            item.append(name, remove);
+            remove.title = `unsubscribe from ${name}`;
+            remove.addEventListener('click', () => unsubscribe(name));
+            item.append(label, remove);
             return item;
         }));
     }
@@ -256,7 +300,10 @@
         tr.dataset.topic = message.topic;
         tr.dataset.op = op;
         tr.dataset.key = JSON.stringify(message.key ?? null);
-        if (message.position !== undefined) tr.dataset.position = String(message.position);
+        if (typeof message.position === 'string') {
+            tr.dataset.position = message.position;
+            position = message.position;
+        }
         const committed = tombstone ? undefined : (value.source?.ts_ms ?? value.ts_ms);
         if (typeof committed === 'number') {
             tr.title = `committed ${new Date(committed).toISOString()}, shown ${arrived.getTime() - committed} ms later`;
@@ -330,9 +377,12 @@
 
     ui.connectForm.addEventListener('submit', (event) => {
         event.preventDefault();
-        connect();
+        connect(false);
     });
-    ui.disconnect.addEventListener('click', disconnect);
+    ui.disconnect.addEventListener('click', () => {
+        disconnect();
+        subscribes = [];
+    });
     ui.subscribeForm.addEventListener('submit', (event) => {
         event.preventDefault();
         subscribe();
@@ -358,6 +408,6 @@
     setState('disconnected');
     renderCounts();
     if (params.has('topics') && params.get('connect') !== 'false') {
-        connect();
+        connect(false);
     }
 })();

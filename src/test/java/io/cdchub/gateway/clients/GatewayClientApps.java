@@ -40,6 +40,7 @@ final class GatewayClientApps {
      */
     static Map<String, String> settings(String name, String... statements) {
         Map<String, String> settings = RealServers.sourceSettings(name, statements);
+        settings.put("cdc.gateway.enabled", "true");
         settings.put("cdc.gateway.jwt.secret", SECRET);
         return settings;
     }
