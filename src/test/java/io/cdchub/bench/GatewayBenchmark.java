@@ -60,8 +60,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * topic, with the same load generator, the same clients and the same changes, one after the other in one run:
  *
  * <ol>
- * <li>latency: 1,000 subscribers, 1,000 single-row inserts/s; commit ({@code after.created_at =
- *     clock_timestamp()}) to the client's receipt, p50/p95/p99/max over a sample of the subscribers;</li>
+ * <li>latency: 1,000 subscribers, 1,000 single-row inserts/s (and a lighter load, 100 x 100, which a small
+ *     machine can serve without queueing); commit ({@code after.created_at = clock_timestamp()}) to the client's
+ *     receipt, p50/p95/p99/max over a sample of the subscribers;</li>
  * <li>connections: up to 10,000 concurrent connections (the gateway's authenticated with a JWT each and
  *     subscribed), then heap (after a full GC) and resident memory (VmRSS) per connection against the idle server;</li>
  * <li>fan-out: a burst of changes committed at once to all 10,000 connections; messages delivered per second.</li>
@@ -81,10 +82,12 @@ public final class GatewayBenchmark {
     private static final Duration STALL = Duration.ofSeconds(30);
 
     private final int connections = Integer.getInteger("bench.connections", 10_000);
-    private final int subscribers = Integer.getInteger("bench.subscribers", 1_000);
-    private final int rate = Integer.getInteger("bench.rate", 1_000);
-    private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 15);
-    private final int warmupSeconds = Integer.getInteger("bench.warmup.seconds", 5);
+    /** changes/s x subscribers, one latency phase each */
+    private final List<Load> loads = Load.parse(System.getProperty("bench.latency.loads", "1000x1000,100x100"));
+    private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 10);
+    private final int warmupSeconds = Integer.getInteger("bench.warmup.seconds", 3);
+    /** how long a latency phase waits for the last messages after its last insert (a saturated server may never catch up) */
+    private final int drainSeconds = Integer.getInteger("bench.drain.seconds", 30);
     private final int burst = Integer.getInteger("bench.fanout.changes", 200);
     private final int sampleEvery = Integer.getInteger("bench.sample-every", 10);
     private final String heap = System.getProperty("bench.server.heap", "2g");
@@ -155,9 +158,10 @@ public final class GatewayBenchmark {
                         + "servers in child JVMs (-Xmx%s, %s); load generator Vert.x %s WebSocket clients in the benchmark JVM; %d CPUs",
                 serverVersion(), heap, System.getProperty("java.version"), vertxVersion(),
                 Runtime.getRuntime().availableProcessors()));
-        summary.add(String.format(Locale.ROOT, "load: latency %,d subscribers x %,d changes/s for %d s (first %d s discarded, every %dth subscriber "
-                        + "timed); connections %,d; fan-out burst %,d changes x %,d connections; permessage-deflate %s; one topic, one partition",
-                subscribers, rate, warmupSeconds + latencySeconds, warmupSeconds, sampleEvery, connections, burst, connections,
+        summary.add(String.format(Locale.ROOT, "load: latency %s (changes/s x subscribers) for %d s each (first %d s discarded, every %dth "
+                        + "subscriber timed, fresh connections per load); connections %,d; fan-out burst %,d changes x %,d connections; "
+                        + "permessage-deflate %s; one topic, one partition",
+                loads, warmupSeconds + latencySeconds, warmupSeconds, sampleEvery, connections, burst, connections,
                 compression ? "offered by the clients" : "off"));
         try {
             for (String server : servers) {
@@ -173,16 +177,40 @@ public final class GatewayBenchmark {
 
     // ---------------------------------------------------------------- one server
 
+    /** A latency load: changes/s to how many subscribers. */
+    private record Load(int rate, int subscribers) {
+        static List<Load> parse(String text) {
+            List<Load> loads = new ArrayList<>();
+            for (String load : text.split(",")) {
+                String[] parts = load.trim().split("x");
+                loads.add(new Load(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())));
+            }
+            return loads;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%,d x %,d", rate, subscribers);
+        }
+    }
+
+    /** One latency phase's outcome. */
+    private static final class LatencyResult {
+        Load load;
+        Percentiles latency;
+        long expected;
+        long delivered;
+        double cpuMicrosPerMessage;
+        double insertRate;
+        int closedByServer;
+    }
+
     /** What one server achieved. */
     private static final class Result {
         String name;
         double connectSeconds;
         int connected;
-        Percentiles latency;
-        long latencyExpected;
-        long latencyDelivered;
-        double latencyCpuMicrosPerMessage;
-        double insertRate;
+        final List<LatencyResult> latencies = new ArrayList<>();
         long heapIdle;
         long heapLoaded;
         long rssIdle;
@@ -206,46 +234,57 @@ public final class GatewayBenchmark {
         }
         int port = freePort();
         BenchSupport.log("starting the " + server + " server on port " + port);
-        try (ServerProcess process = gateway ? startGateway(port) : startBaseline(port);
-             Clients clients = new Clients(server, port, gateway)) {
+        try (ServerProcess process = gateway ? startGateway(port) : startBaseline(port)) {
             long[] idle = memory(process.pid());
             result.heapIdle = idle[0];
             result.rssIdle = idle[1];
 
-            // 1. latency: subscribers only
-            clients.connect(subscribers);
-            clients.awaitLive(this);
-            latency(clients, process.pid(), result);
+            // 1. latency: each load with fresh connections, closed afterwards (with whatever a saturated server still queues for them)
+            for (Load load : loads) {
+                try (Clients clients = new Clients(server, port, gateway)) {
+                    clients.connect(load.subscribers());
+                    clients.awaitLive(this);
+                    result.latencies.add(latency(clients, process.pid(), load));
+                    if (!clients.errors.isEmpty()) {
+                        BenchSupport.log(server + " latency " + load + ": e.g. " + clients.errors.peek());
+                    }
+                }
+            }
 
             // 2. connections
-            long start = System.nanoTime();
-            clients.connect(connections - subscribers);
-            result.connectSeconds = (System.nanoTime() - start) / 1e9;
-            result.connected = clients.ready.get();
-            clients.awaitLive(this);
-            long[] loaded = memory(process.pid());
-            result.heapLoaded = loaded[0];
-            result.rssLoaded = loaded[1];
+            try (Clients clients = new Clients(server, port, gateway)) {
+                long start = System.nanoTime();
+                clients.connect(connections);
+                result.connectSeconds = (System.nanoTime() - start) / 1e9;
+                result.connected = clients.ready.get();
+                clients.awaitLive(this);
+                long[] loaded = memory(process.pid());
+                result.heapLoaded = loaded[0];
+                result.rssLoaded = loaded[1];
 
-            // 3. fan-out burst to every connection
-            fanout(clients, process.pid(), result);
-            result.lagging = clients.lagging.get();
-            result.closedByServer = clients.closedByServer.get();
-            if (!clients.errors.isEmpty()) {
-                failures.add(server + ": error frames, e.g. " + clients.errors.peek());
+                // 3. fan-out burst to every connection
+                fanout(clients, process.pid(), result);
+                result.lagging = clients.lagging.get();
+                result.closedByServer = clients.closedByServer.get();
+                if (!clients.errors.isEmpty()) {
+                    failures.add(server + ": error frames, e.g. " + clients.errors.peek());
+                }
             }
         }
         return result;
     }
 
-    private void latency(Clients clients, long pid, Result result) throws Exception {
-        BenchSupport.log(String.format(Locale.ROOT, "latency: %,d changes/s to %,d subscribers for %d s", rate, clients.count(),
+    private LatencyResult latency(Clients clients, long pid, Load load) throws Exception {
+        BenchSupport.log(String.format(Locale.ROOT, "latency: %,d changes/s to %,d subscribers for %d s", load.rate(), clients.count(),
                 warmupSeconds + latencySeconds));
+        LatencyResult result = new LatencyResult();
+        result.load = load;
+        int rate = load.rate();
         long[] before = clients.snapshot();
         long measureFromMicros = nowMicros() + warmupSeconds * 1_000_000L;
         clients.latency = new Histogram(measureFromMicros);
-        long cpuBefore = -1;
-        int total = rate * (warmupSeconds + latencySeconds);
+        long cpuBefore = cpuMicros(pid);
+        long endNanos = System.nanoTime() + (warmupSeconds + latencySeconds) * 1_000_000_000L;
         AtomicInteger inserted = new AtomicInteger();
         ScheduledExecutorService inserter = Executors.newSingleThreadScheduledExecutor();
         CountDownLatch done = new CountDownLatch(1);
@@ -253,7 +292,7 @@ public final class GatewayBenchmark {
             long periodNanos = 1_000_000_000L / rate;
             long startNanos = System.nanoTime();
             inserter.scheduleAtFixedRate(() -> {
-                if (inserted.get() >= total) {
+                if (System.nanoTime() >= endNanos) {
                     done.countDown();
                     return;
                 }
@@ -270,26 +309,21 @@ public final class GatewayBenchmark {
                     done.countDown();
                 }
             }, 0, periodNanos, TimeUnit.NANOSECONDS);
-            long warmupEnd = startNanos + warmupSeconds * 1_000_000_000L;
-            while (cpuBefore < 0 && !done.await(10, TimeUnit.MILLISECONDS)) {
-                if (System.nanoTime() >= warmupEnd) {
-                    cpuBefore = cpuMicros(pid);
-                }
-            }
             done.await();
             result.insertRate = inserted.get() / ((System.nanoTime() - startNanos) / 1e9);
         } finally {
             inserter.shutdownNow();
         }
         long expected = (long) inserted.get() * clients.count();
-        long delivered = clients.awaitDelivered(before, inserted.get(), "latency");
+        long delivered = clients.awaitDelivered(before, inserted.get(), "latency " + load, Duration.ofSeconds(drainSeconds));
         long cpuAfter = cpuMicros(pid);
-        result.latencyExpected = expected;
-        result.latencyDelivered = delivered;
+        result.expected = expected;
+        result.delivered = delivered;
         result.latency = clients.latency.percentiles();
         clients.latency = null;
-        long measuredMessages = (long) rate * latencySeconds * clients.count();
-        result.latencyCpuMicrosPerMessage = cpuBefore < 0 ? Double.NaN : (double) (cpuAfter - cpuBefore) / measuredMessages;
+        result.cpuMicrosPerMessage = (double) (cpuAfter - cpuBefore) / Math.max(1, delivered);
+        result.closedByServer = clients.closedByServer.get();
+        return result;
     }
 
     private void fanout(Clients clients, long pid, Result result) throws Exception {
@@ -310,7 +344,7 @@ public final class GatewayBenchmark {
         } finally {
             db.setAutoCommit(true);
         }
-        long delivered = clients.awaitDelivered(before, burst, "fan-out");
+        long delivered = clients.awaitDelivered(before, burst, "fan-out", null);
         long end = clients.lastDeliveryNanos.get();
         long firstAt = clients.firstDeliveryNanos.get();
         long cpuAfter = cpuMicros(pid);
@@ -624,11 +658,13 @@ public final class GatewayBenchmark {
 
         /**
          * Waits until every connection that is still open has {@code perConnection} more messages than at
-         * {@code before}, giving up after {@link #STALL} without progress; returns the messages delivered.
+         * {@code before}; returns the messages delivered. Gives up after {@link #STALL} without progress (a failure),
+         * or, with a {@code cap}, after that long (noted: a saturated server's backlog).
          */
-        long awaitDelivered(long[] before, long perConnection, String phase) {
+        long awaitDelivered(long[] before, long perConnection, String phase, Duration cap) {
             long last = -1;
             long lastChange = System.nanoTime();
+            long capEnd = cap == null ? Long.MAX_VALUE : System.nanoTime() + cap.toNanos();
             while (true) {
                 long delivered = 0;
                 boolean complete = true;
@@ -642,6 +678,11 @@ public final class GatewayBenchmark {
                 }
                 if (complete) {
                     checkNoMore(before, perConnection, phase);
+                    return delivered;
+                }
+                if (System.nanoTime() > capEnd) {
+                    BenchSupport.log(String.format(Locale.ROOT, "%s %s: %,d of %,d messages delivered %d s after the last insert; "
+                            + "not waiting for the rest", server, phase, delivered, perConnection * before.length, cap.toSeconds()));
                     return delivered;
                 }
                 if (delivered != last) {
@@ -807,9 +848,10 @@ public final class GatewayBenchmark {
 
     // ---------------------------------------------------------------- latency
 
-    /** Commit-to-client latencies in 10 µs buckets up to 10 s (beyond: the last bucket), from the timed connections. */
+    /** Commit-to-client latencies from the timed connections: 10 µs buckets below 100 ms, 1 ms buckets up to 120 s. */
     private static final class Histogram {
-        private static final int BUCKETS = 1_000_000;
+        private static final int FINE = 10_000;
+        private static final int BUCKETS = FINE + 120_000;
         private final long fromMicros;
         private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
         private final AtomicLong max = new AtomicLong();
@@ -831,8 +873,16 @@ public final class GatewayBenchmark {
                 return;
             }
             long latency = Math.max(0, now - created);
-            counts.incrementAndGet((int) Math.min(BUCKETS - 1, latency / 10));
+            counts.incrementAndGet(bucket(latency));
             max.accumulateAndGet(latency, Math::max);
+        }
+
+        private static int bucket(long micros) {
+            return micros < FINE * 10L ? (int) (micros / 10) : (int) Math.min(BUCKETS - 1, FINE + (micros - FINE * 10L) / 1000);
+        }
+
+        private static double middleMillis(int bucket) {
+            return bucket < FINE ? (bucket * 10 + 5) / 1000.0 : (FINE * 10 + (bucket - FINE) * 1000L + 500) / 1000.0;
         }
 
         Percentiles percentiles() {
@@ -847,7 +897,7 @@ public final class GatewayBenchmark {
             for (int i = 0; i < BUCKETS && w < wanted.length; i++) {
                 seen += counts.get(i);
                 while (w < wanted.length && n > 0 && seen >= Math.ceil(wanted[w] * n)) {
-                    values[w++] = (i * 10 + 5) / 1000.0;
+                    values[w++] = middleMillis(i);
                 }
             }
             return new Percentiles(n, values[0], values[1], values[2], max.get() / 1000.0);
@@ -873,14 +923,20 @@ public final class GatewayBenchmark {
     // ---------------------------------------------------------------- the summary
 
     private void report() {
-        for (Result r : results.values()) {
-            summary.add(String.format(Locale.ROOT, "%s latency: %s; %,d of %,d messages delivered; inserts achieved %.0f/s; server CPU %.2f µs/message",
-                    r.name, r.latency.text(), r.latencyDelivered, r.latencyExpected, r.insertRate, r.latencyCpuMicrosPerMessage));
+        for (int i = 0; i < loads.size(); i++) {
+            for (Result r : results.values()) {
+                LatencyResult l = r.latencies.get(i);
+                summary.add(String.format(Locale.ROOT, "%s latency %s: %s; %,d of %,d messages delivered%s; inserts achieved %.0f/s; "
+                                + "server CPU %.2f µs/message; closed by the server %d",
+                        r.name, l.load, l.latency.text(), l.delivered, l.expected,
+                        l.delivered < l.expected ? " (saturated: the rest not within " + drainSeconds + " s)" : "", l.insertRate,
+                        l.cpuMicrosPerMessage, l.closedByServer));
+            }
         }
         for (Result r : results.values()) {
-            summary.add(String.format(Locale.ROOT, "%s connections: %,d of %,d open%s (the last %,d in %.1f s, %.0f handshakes/s)",
+            summary.add(String.format(Locale.ROOT, "%s connections: %,d of %,d open%s (in %.1f s, %.0f handshakes/s)",
                     r.name, r.connected, connections, r.name.equals("gateway") ? ", each with its own JWT, subscribed" : "",
-                    connections - subscribers, r.connectSeconds, (connections - subscribers) / r.connectSeconds));
+                    r.connectSeconds, connections / r.connectSeconds));
         }
         for (Result r : results.values()) {
             int n = Math.max(1, r.connected);
@@ -898,12 +954,18 @@ public final class GatewayBenchmark {
         Result g = results.get("gateway");
         Result b = results.get("baseline");
         if (g != null && b != null) {
-            summary.add(String.format(Locale.ROOT, "ratios gateway/baseline: fan-out messages/s %.2f; latency p50 %.2f, p99 %.2f; "
-                            + "heap/connection %.2f, RSS/connection %.2f; server CPU/message fan-out %.2f, latency %.2f",
-                    g.fanoutRate / b.fanoutRate, g.latency.p50() / b.latency.p50(), g.latency.p99() / b.latency.p99(),
+            StringBuilder latency = new StringBuilder();
+            for (int i = 0; i < loads.size(); i++) {
+                LatencyResult gl = g.latencies.get(i);
+                LatencyResult bl = b.latencies.get(i);
+                latency.append(String.format(Locale.ROOT, "; latency %s p50 %.2f, p99 %.2f, CPU/message %.2f", loads.get(i),
+                        gl.latency.p50() / bl.latency.p50(), gl.latency.p99() / bl.latency.p99(), gl.cpuMicrosPerMessage / bl.cpuMicrosPerMessage));
+            }
+            summary.add(String.format(Locale.ROOT, "ratios gateway/baseline: fan-out messages/s %.2f, CPU/message %.2f; heap/connection %.2f, "
+                            + "RSS/connection %.2f%s",
+                    g.fanoutRate / b.fanoutRate, g.fanoutCpuMicrosPerMessage / b.fanoutCpuMicrosPerMessage,
                     (double) (g.heapLoaded - g.heapIdle) / Math.max(1, b.heapLoaded - b.heapIdle),
-                    (double) (g.rssLoaded - g.rssIdle) / Math.max(1, b.rssLoaded - b.rssIdle),
-                    g.fanoutCpuMicrosPerMessage / b.fanoutCpuMicrosPerMessage, g.latencyCpuMicrosPerMessage / b.latencyCpuMicrosPerMessage));
+                    (double) (g.rssLoaded - g.rssIdle) / Math.max(1, b.rssLoaded - b.rssIdle), latency));
         }
     }
 }
