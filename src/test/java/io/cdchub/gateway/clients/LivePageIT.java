@@ -21,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -44,6 +43,10 @@ class LivePageIT {
     private static final String ALIAS = "live_orders";
     private static final Duration WAIT = Duration.ofSeconds(60);
 
+    /** The page needs no DevTools protocol: no warning that Selenium has no CDP bindings for this Chromium (held: JUL keeps loggers weakly). */
+    private static final List<java.util.logging.Logger> QUIET = List.of(java.util.logging.Logger.getLogger("org.openqa.selenium.devtools"),
+            java.util.logging.Logger.getLogger("org.openqa.selenium.chromium"));
+
     private static ConfigurableApplicationContext app;
     private static String base;
     private static Path browserProfile;
@@ -60,6 +63,8 @@ class LivePageIT {
         app = InProcessApp.start(settings);
         base = "http://127.0.0.1:" + GatewayClientApps.port(app);
         TopicReader.awaitCount(TOPIC, 1);
+        GatewayClientApps.awaitGatewayLive(app, GatewayClientApps.token(List.of(TOPIC)),
+                Map.of(TOPIC, id -> "INSERT INTO livepage.orders VALUES (" + id + ", 'probe', 'probe', 0)"));
         browserProfile = TempDirs.create("cdc-hub-chromium-");
     }
 
@@ -77,6 +82,7 @@ class LivePageIT {
     void openBrowser() throws IOException {
         // Everything local: Debian's chromedriver and chromium, so Selenium Manager never looks for (or downloads) a driver.
         System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+        QUIET.forEach(logger -> logger.setLevel(java.util.logging.Level.SEVERE));
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -90,7 +96,7 @@ class LivePageIT {
     }
 
     @AfterEach
-    void closeBrowser(TestInfo test) {
+    void closeBrowser() {
         if (browser != null) {
             browser.quit();
         }
