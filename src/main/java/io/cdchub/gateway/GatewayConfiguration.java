@@ -1,0 +1,95 @@
+package io.cdchub.gateway;
+
+import io.cdchub.config.CdcHubProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.coyote.AbstractProtocol;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.socket.config.annotation.EnableWebSocket;
+import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
+import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
+
+/**
+ * The real-time gateway (issue 4), present with {@code cdc.gateway.enabled=true}: WebSocket {@code /ws/stream} and
+ * SSE {@code /sse/stream} on {@code server.port}, fed by the kafka-to-gateway route.
+ *
+ * <p>Why Spring's WebSocket support on Tomcat and not a Camel consumer endpoint: the issue asks for the gateway on
+ * {@code server.port}, which Spring Boot's Tomcat already serves (actuator, the management API, Hawtio). Camel 4 has
+ * no websocket-jsr356; {@code vertx-websocket} consumers start their own Vert.x HTTP server on their own host:port
+ * (only Camel Quarkus shares the runtime's server), and on Spring Boot the platform-http engine maps servlet
+ * request/response pairs through Spring MVC without any WebSocket upgrade; platform-http-vertx again runs its own
+ * Vert.x server on another port. Tomcat's JSR-356 container (with permessage-deflate) under Spring's handler API shares
+ * the port, the servlet stack and its TLS/proxy settings; the Camel route still does the fan-out, into
+ * {@link GatewayHub}. bench/ compares this with a plain vertx-websocket server.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "cdc.gateway.enabled", havingValue = "true")
+@EnableWebSocket
+public class GatewayConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
+
+    @Bean
+    GatewayMetrics gatewayMetrics(MeterRegistry registry) {
+        return new GatewayMetrics(registry);
+    }
+
+    @Bean
+    GatewayTopics gatewayTopics(GatewayProperties settings, CdcHubProperties hub, Admin kafkaAdmin) {
+        return new GatewayTopics(settings, hub, kafkaAdmin);
+    }
+
+    @Bean(destroyMethod = "close")
+    GatewayHub gatewayHub(GatewayProperties settings, GatewayTopics topics, GatewayMetrics metrics, CdcHubProperties hub) {
+        return new GatewayHub(settings, topics, metrics, hub);
+    }
+
+    @Bean
+    TokenVerifier gatewayTokenVerifier(GatewayProperties settings) {
+        if (settings.allowAnonymous()) {
+            LOG.warn("""
+                    ********************************************************************************
+                    cdc.gateway.allow-anonymous=true: the real-time gateway accepts clients WITHOUT A TOKEN
+                    and lets them read every topic it serves. This is for the embedded quick start only:
+                    set cdc.gateway.jwt.secret or cdc.gateway.jwt.jwks-url and remove allow-anonymous.
+                    ********************************************************************************""");
+        }
+        return new TokenVerifier(settings);
+    }
+
+    @Bean
+    WebSocketConfigurer gatewayWebSocket(GatewayHub hub, TokenVerifier verifier) {
+        // any origin: clients authenticate with a bearer token, never a cookie, so a foreign page gains nothing
+        return registry -> registry.addHandler(new GatewayWebSocketHandler(hub), "/ws/stream")
+                .addInterceptors(new GatewayHandshakeInterceptor(verifier, hub))
+                .setAllowedOriginPatterns("*");
+    }
+
+    /** Tomcat's JSR-356 container: the largest client message and the write timeout for blocking sends (pings, closes). */
+    @Bean
+    ServletServerContainerFactoryBean gatewayWebSocketContainer(GatewayProperties settings) {
+        ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
+        container.setMaxTextMessageBufferSize(settings.maxMessageSize());
+        container.setAsyncSendTimeout(settings.sendTimeout().toMillis());
+        return container;
+    }
+
+    /** Tomcat counts every open WebSocket/SSE client as a connection (8192 by default): leave room for the gateway's. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> gatewayTomcatConnections(GatewayProperties settings) {
+        return factory -> factory.addConnectorCustomizers(connector -> {
+            if (connector.getProtocolHandler() instanceof AbstractProtocol<?> protocol) {
+                int wanted = settings.maxConnections() + 1000;
+                if (protocol.getMaxConnections() >= 0 && protocol.getMaxConnections() < wanted) {
+                    protocol.setMaxConnections(wanted);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,240 @@
+package io.cdchub.gateway;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.cdchub.config.CdcHubProperties;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's fan-out registry: the kafka-to-gateway route hands every change record to {@link #dispatch}, which
+ * parses it once and appends it to the queue of each connection subscribed to its topic. Nothing here waits for a
+ * client: the route's Kafka consumer runs at the pace of Kafka, whatever the clients do.
+ *
+ * <p>Each instance reads every gateway topic itself under a consumer group of its own ({@link #groupId()}), starting
+ * at the end and never committing: any client can connect to any instance; history comes from a resume.
+ */
+public class GatewayHub implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayHub.class);
+    private static final int GOING_AWAY = 1001;
+
+    private final GatewayProperties settings;
+    private final GatewayTopics topics;
+    private final GatewayMetrics metrics;
+    private final CdcHubProperties hub;
+    private final String groupId = "cdc-hub-gateway-" + UUID.randomUUID();
+    private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, Set<ClientConnection>> byTopic = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong notJson = new AtomicLong();
+    private final AtomicLong ids = new AtomicLong();
+    private final ExecutorService senders;
+    private final ThreadPoolExecutor catchUps;
+    private final ScheduledExecutorService scheduler;
+
+    public GatewayHub(GatewayProperties settings, GatewayTopics topics, GatewayMetrics metrics, CdcHubProperties hub) {
+        this.settings = settings;
+        this.topics = topics;
+        this.metrics = metrics;
+        this.hub = hub;
+        int cores = Runtime.getRuntime().availableProcessors();
+        // start writes (WebSocket writes are asynchronous; SSE ones block a thread of their own pool, see SseOutlet)
+        senders = Executors.newFixedThreadPool(Math.max(2, cores), threads("cdc-gateway-send-"));
+        catchUps = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("cdc-gateway-resume-"));
+        catchUps.allowCoreThreadTimeOut(true);
+        scheduler = Executors.newSingleThreadScheduledExecutor(threads("cdc-gateway-ping-"));
+        long ping = settings.pingInterval().toMillis();
+        scheduler.scheduleAtFixedRate(this::pingAll, ping, ping, TimeUnit.MILLISECONDS);
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---------------------------------------------------------------- the route's side
+
+    /** The kafka endpoint's topics: names or a regex. */
+    public String topics() {
+        return topics.endpointTopics();
+    }
+
+    public boolean topicIsPattern() {
+        return topics.isPattern();
+    }
+
+    /** A consumer group of this instance alone (it never commits: each instance reads every record). */
+    public String groupId() {
+        return groupId;
+    }
+
+    /** One change record from the route: to every subscribed connection's queue. */
+    public void dispatch(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
+        Set<ClientConnection> subscribers = byTopic.get(topic);
+        if (subscribers == null || subscribers.isEmpty()) {
+            return;
+        }
+        GatewayRecord record = parse(topic, message.getHeader(KafkaConstants.PARTITION, Integer.class),
+                message.getHeader(KafkaConstants.OFFSET, Long.class), message.getHeader(KafkaConstants.KEY, byte[].class),
+                message.getBody(byte[].class), message.getHeader(KafkaConstants.TIMESTAMP, 0L, Long.class));
+        if (record == null) {
+            return;
+        }
+        for (ClientConnection connection : subscribers) {
+            connection.offerLive(record);
+        }
+    }
+
+    /** A record as the gateway sends it; null for a tombstone or a value that is not a JSON object (counted, logged). */
+    GatewayRecord parse(String topic, int partition, long offset, byte[] key, byte[] value, long timestamp) {
+        try {
+            return GatewayRecord.parse(topic, partition, offset, key, value, timestamp);
+        } catch (IllegalArgumentException e) {
+            metrics.notJson();
+            long n = notJson.incrementAndGet();
+            if (n == 1 || n % 1000 == 0) {
+                LOG.warn("Gateway skips {}/{}@{}: the value is {} ({} such records so far)", topic, partition, offset, e.getMessage(), n);
+            }
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** A new connection, or null when cdc.gateway.max-connections are open. */
+    ClientConnection open(GatewayPrincipal principal, Outlet outlet) {
+        if (open.incrementAndGet() > settings.maxConnections()) {
+            open.decrementAndGet();
+            metrics.refusedLimit();
+            return null;
+        }
+        ClientConnection connection = new ClientConnection(outlet.transport() + "-" + ids.incrementAndGet(), principal, outlet, this);
+        connections.add(connection);
+        metrics.connections(outlet.transport()).incrementAndGet();
+        return connection;
+    }
+
+    /** Whether another client would be over the limit (checked at the handshake, before the upgrade). */
+    boolean full() {
+        return open.get() >= settings.maxConnections();
+    }
+
+    void subscribed(ClientConnection connection, Collection<String> subscribedTopics, int added) {
+        for (String topic : subscribedTopics) {
+            byTopic.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(connection);
+        }
+        metrics.subscriptions(added);
+        if (connection.isClosed()) {
+            // closed while subscribing: undo what closed() could not see
+            for (String topic : subscribedTopics) {
+                Set<ClientConnection> set = byTopic.get(topic);
+                if (set != null) {
+                    set.remove(connection);
+                }
+            }
+        }
+    }
+
+    void unsubscribed(ClientConnection connection, Collection<String> removedTopics, int removed) {
+        for (String topic : removedTopics) {
+            Set<ClientConnection> set = byTopic.get(topic);
+            if (set != null) {
+                set.remove(connection);
+            }
+        }
+        metrics.subscriptions(-removed);
+    }
+
+    void closed(ClientConnection connection, int subscriptions) {
+        if (!connections.remove(connection)) {
+            return;
+        }
+        for (String topic : connection.subscribedTopics()) {
+            Set<ClientConnection> set = byTopic.get(topic);
+            if (set != null) {
+                set.remove(connection);
+            }
+        }
+        metrics.subscriptions(-subscriptions);
+        metrics.connections(connection.transport()).decrementAndGet();
+        open.decrementAndGet();
+    }
+
+    /** Resume: reads the topics' history for a connection on a thread of the catch-up pool. */
+    void catchUp(ClientConnection connection, Set<String> catchUpTopics) {
+        catchUps.execute(new CatchUp(connection, catchUpTopics, this, hub.kafka().clientSettings()));
+    }
+
+    /** A lagging client whose last frame cannot be written either is closed after cdc.gateway.send-timeout. */
+    void closeLater(ClientConnection connection, int code, String reason) {
+        scheduler.schedule(() -> connection.close(code, reason), settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void pingAll() {
+        for (ClientConnection connection : connections) {
+            try {
+                connection.ping();
+            } catch (RuntimeException e) {
+                LOG.debug("Ping of {} failed: {}", connection.id, e.toString());
+            }
+        }
+    }
+
+    GatewayProperties settings() {
+        return settings;
+    }
+
+    GatewayTopics topicCatalog() {
+        return topics;
+    }
+
+    GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    ExecutorService senders() {
+        return senders;
+    }
+
+    int connectionCount() {
+        return connections.size();
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        for (ClientConnection connection : connections) {
+            connection.close(GOING_AWAY, "server shutting down");
+        }
+        catchUps.shutdownNow();
+        senders.shutdown();
+        try {
+            senders.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.cdchub.gateway;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One change record as the gateway sends it, parsed once however many clients get it: the frame's shared part
+ * ({@code {"topic":...,"key":...,"value":...,"position":"}) with key and value embedded as the JSON they are, and
+ * what filters look at (op, the row).
+ *
+ * @param partition the Kafka topic and partition
+ * @param offset    the record's offset
+ * @param op        c, u, d, r (null when the value has no op)
+ * @param row       {@code after}, or {@code before} for a delete (null when there is none)
+ * @param key       the record key as JSON (null when the record has none)
+ * @param commitMs  when the source committed the change ({@code source.ts_ms}), or the record timestamp
+ * @param framePrefix the frame up to the position's value
+ */
+public record GatewayRecord(TopicPartition partition, long offset, String op, JsonNode row, JsonNode key, long commitMs, String framePrefix) {
+
+    /** Exact numbers; trailing garbage after a JSON value is an error (the bytes are embedded in frames as they are). */
+    static final JsonMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+
+    /**
+     * Parses a consumed record.
+     *
+     * @return the record, or null for a tombstone (the delete before it already told clients)
+     * @throws IllegalArgumentException when the value is not a JSON object
+     */
+    public static GatewayRecord parse(String topic, int partition, long offset, byte[] keyBytes, byte[] value, long recordTimestamp) {
+        if (value == null) {
+            return null;
+        }
+        JsonNode envelope;
+        try {
+            envelope = JSON.readTree(value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
+        }
+        String keyJson = "null";
+        JsonNode key = null;
+        if (keyBytes != null) {
+            String keyText = new String(keyBytes, StandardCharsets.UTF_8);
+            try {
+                key = JSON.readTree(keyBytes);
+                keyJson = key == null || key.isMissingNode() ? "null" : keyText.trim();
+            } catch (IOException e) {
+                // a key that is not JSON (not one the source wrote) still goes out, as a string
+                keyJson = JSON.getNodeFactory().textNode(keyText).toString();
+            }
+        }
+        if (envelope == null || !envelope.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        String op = envelope.path("op").isTextual() ? envelope.get("op").asText() : null;
+        JsonNode row = "d".equals(op) ? envelope.get("before") : envelope.get("after");
+        if (row != null && !row.isObject()) {
+            row = null;
+        }
+        if ("d".equals(op) && row == null && key != null && key.isObject()) {
+            row = key; // a delete without a before image still names its key columns
+        }
+        long commitMs = envelope.path("source").path("ts_ms").asLong(envelope.path("ts_ms").asLong(recordTimestamp));
+        StringBuilder frame = new StringBuilder(value.length + 128);
+        frame.append("{\"topic\":\"");
+        JsonStringEncoder.getInstance().quoteAsString(topic, frame);
+        frame.append("\",\"key\":");
+        frame.append(keyJson);
+        frame.append(",\"value\":").append(new String(value, StandardCharsets.UTF_8).trim()).append(",\"position\":\"");
+        return new GatewayRecord(new TopicPartition(topic, partition), offset, op, row, key, commitMs, frame.toString());
+    }
+
+    public String topic() {
+        return partition.topic();
+    }
+
+    /** The whole change message for one client. */
+    public String frame(String position) {
+        return framePrefix + position + "\"}";
+    }
+}
