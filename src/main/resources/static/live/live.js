@@ -113,15 +113,15 @@
             socket = null;
             subscribed.clear();
             renderSubscriptions();
-            if (!opened) {
+            if (!opened && !resuming) {
                 // The gateway answers a missing, expired or invalid token with HTTP 401 (and a full server with
                 // 503) before the upgrade; browsers do not tell a page the status, only that the connection failed.
                 showError('could not connect: the server refused the connection (missing, expired or invalid token?) or is unreachable');
                 setState('disconnected', 'refused');
                 return;
             }
-            const why = CLOSE_REASONS[event.code] || 'closed';
-            const text = `closed (${event.code}${event.reason ? ': ' + event.reason : ''})`;
+            const why = opened ? (CLOSE_REASONS[event.code] || 'closed') : 'the server is unreachable or refused the connection';
+            const text = opened ? `closed (${event.code}${event.reason ? ': ' + event.reason : ''})` : 'reconnect failed';
             if (event.code !== 1000) {
                 showError(`${text}: ${why}`);
             }
