@@ -181,6 +181,9 @@ Checks that need more than one value (values.schema.json checks single values)
 {{- if and .Values.workers.autoscaling.enabled (lt (int .Values.workers.autoscaling.maxReplicas) (int .Values.workers.autoscaling.minReplicas)) }}
 {{- fail "workers.autoscaling.maxReplicas must not be less than workers.autoscaling.minReplicas" }}
 {{- end }}
+{{- if and .Values.gateway.enabled (not .Values.gateway.jwksUrl) (not .Values.credentials.existingSecret) (not .Values.credentials.gatewayJwtSecret) }}
+{{- fail "gateway.enabled needs a way to check client tokens: credentials.gatewayJwtSecret (or credentials.existingSecret holding it) or gateway.jwksUrl" }}
+{{- end }}
 {{- if and .Values.ingress.enabled (not .Values.workers.enabled) }}
 {{- fail "ingress.enabled needs workers.enabled: the Ingress routes to the workers (API, gateway)" }}
 {{- end }}
@@ -350,6 +353,9 @@ spec:
               value: "false"
             - name: CDC_SINK_ELASTICSEARCH_ENABLED
               value: "false"
+            # the gateway runs in the workers
+            - name: CDC_GATEWAY_ENABLED
+              value: "false"
             {{- else }}
             - name: CDC_SOURCE_ENABLED
               value: "false"
@@ -374,6 +380,23 @@ spec:
             - name: CDC_SINK_ELASTICSEARCH_INDEX_PREFIX
               value: {{ $root.Values.sinks.elasticsearch.indexPrefix | quote }}
             {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_SINK_ELASTICSEARCH_PASSWORD" "key" $root.Values.credentials.keys.elasticsearchPassword "optional" true) | nindent 12 }}
+            {{- end }}
+            - name: CDC_GATEWAY_ENABLED
+              value: {{ $root.Values.gateway.enabled | quote }}
+            {{- if $root.Values.gateway.enabled }}
+            - name: CDC_GATEWAY_JWT_JWKS_URL
+              value: {{ $root.Values.gateway.jwksUrl | quote }}
+            - name: CDC_GATEWAY_JWT_ISSUER
+              value: {{ $root.Values.gateway.issuer | quote }}
+            - name: CDC_GATEWAY_JWT_AUDIENCE
+              value: {{ $root.Values.gateway.audience | quote }}
+            - name: CDC_GATEWAY_JWT_TOPICS_CLAIM
+              value: {{ $root.Values.gateway.topicsClaim | default "topics" | quote }}
+            - name: CDC_GATEWAY_MAX_CONNECTIONS
+              value: {{ $root.Values.gateway.maxConnections | default 10000 | int | quote }}
+            - name: CDC_GATEWAY_BUFFER
+              value: {{ $root.Values.gateway.buffer | default 1000 | int | quote }}
+            {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_GATEWAY_JWT_SECRET" "key" $root.Values.credentials.keys.gatewayJwtSecret "optional" true) | nindent 12 }}
             {{- end }}
             {{- if $root.Values.redis.host }}
             - name: SPRING_DATA_REDIS_HOST

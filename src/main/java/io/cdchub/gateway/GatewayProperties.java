@@ -37,6 +37,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param topicRefreshMs  how often new topics matching the gateway's topics are picked up
  * @param resumeLookback  how far before a resume position's subscription time partitions it has no offset for are read
  * @param sendTimeout     longest a frame may take to reach a client before the connection is dropped
+ * @param idleTimeout     a WebSocket client that sends nothing for this long, not even the pong to the server's
+ *                        pings, is closed (a peer gone without a FIN); longer than ping-interval
  */
 @ConfigurationProperties("cdc.gateway")
 public record GatewayProperties(
@@ -56,7 +58,8 @@ public record GatewayProperties(
         @DefaultValue("65536") int maxMessageSize,
         @DefaultValue("10000") int topicRefreshMs,
         @DefaultValue("5s") Duration resumeLookback,
-        @DefaultValue("30s") Duration sendTimeout) {
+        @DefaultValue("30s") Duration sendTimeout,
+        @DefaultValue("90s") Duration idleTimeout) {
 
     public static final String OVERFLOW_CLOSE = "close";
     public static final String OVERFLOW_DROP_OLDEST = "drop-oldest";
@@ -68,7 +71,7 @@ public record GatewayProperties(
         overflow = overflow == null ? OVERFLOW_CLOSE : overflow.trim().toLowerCase(Locale.ROOT);
         if (enabled) {
             validate(topics, topicPattern, aliases, allowAnonymous, jwt, rowFilter, buffer, overflow, pingInterval, maxConnections, subscribeRate,
-                    maxBadMessages, maxMessageSize, topicRefreshMs, resumeLookback, sendTimeout);
+                    maxBadMessages, maxMessageSize, topicRefreshMs, resumeLookback, sendTimeout, idleTimeout);
         }
     }
 
@@ -76,7 +79,7 @@ public record GatewayProperties(
     @SuppressWarnings("checkstyle:ParameterNumber")
     private static void validate(List<String> topics, String topicPattern, Map<String, String> aliases, boolean allowAnonymous, Jwt jwt,
             RowFilter rowFilter, int buffer, String overflow, Duration pingInterval, int maxConnections, int subscribeRate, int maxBadMessages,
-            int maxMessageSize, int topicRefreshMs, Duration resumeLookback, Duration sendTimeout) {
+            int maxMessageSize, int topicRefreshMs, Duration resumeLookback, Duration sendTimeout, Duration idleTimeout) {
         if (!topics.isEmpty() && topicPattern != null && !topicPattern.isBlank()) {
             throw new InvalidConfigurationException("cdc.gateway.topic-pattern", "cannot be set together with cdc.gateway.topics: choose one");
         }
@@ -119,6 +122,11 @@ public record GatewayProperties(
         requirePositive("cdc.gateway.max-message-size", maxMessageSize);
         requirePositive("cdc.gateway.topic-refresh-ms", topicRefreshMs);
         requirePositive("cdc.gateway.send-timeout", sendTimeout);
+        requirePositive("cdc.gateway.idle-timeout", idleTimeout);
+        if (idleTimeout.compareTo(pingInterval) <= 0) {
+            throw new InvalidConfigurationException("cdc.gateway.idle-timeout", "must be longer than cdc.gateway.ping-interval ("
+                    + pingInterval + "), or clients are closed before they can answer a ping");
+        }
         if (resumeLookback == null || resumeLookback.isNegative()) {
             throw new InvalidConfigurationException("cdc.gateway.resume-lookback", "must not be negative");
         }

@@ -23,7 +23,8 @@ final class GatewayWebSocketHandler extends TextWebSocketHandler {
         GatewayPrincipal principal = (GatewayPrincipal) session.getAttributes().get(GatewayHandshakeInterceptor.PRINCIPAL);
         Session nativeSession = ((NativeWebSocketSession) session).getNativeSession(Session.class);
         session.setTextMessageSizeLimit(hub.settings().maxMessageSize());
-        ClientConnection connection = hub.open(principal, new WebSocketOutlet(session, nativeSession, hub.settings().sendTimeout().toMillis()));
+        ClientConnection connection = hub.open(principal, new WebSocketOutlet(session, nativeSession,
+                hub.settings().sendTimeout().toMillis(), hub.settings().idleTimeout().toMillis()));
         if (connection == null) {
             // the handshake's check raced with other clients: refused after all
             session.close(new CloseStatus(ClientConnection.TRY_AGAIN_LATER, "too many connections"));

@@ -84,13 +84,13 @@ public class TokenVerifier {
     public GatewayPrincipal verify(String token) {
         if (token == null || token.isBlank()) {
             if (settings.allowAnonymous()) {
-                return GatewayPrincipal.anonymousUser();
+                return anonymous();
             }
             throw new AuthenticationException("a token is required: ?token=<JWT> or Authorization: Bearer <JWT>");
         }
         if (settings.allowAnonymous() && !settings.jwt().hasSecret() && !settings.jwt().hasJwksUrl()) {
             // nothing to check a token with: it is ignored, as if none had been sent
-            return GatewayPrincipal.anonymousUser();
+            return anonymous();
         }
         JWTClaimsSet claims;
         try {
@@ -115,6 +115,11 @@ public class TokenVerifier {
         }
         String subject = claims.getSubject() == null ? "unnamed" : claims.getSubject();
         return new GatewayPrincipal(subject, false, List.copyOf(topics), rowValues);
+    }
+
+    /** Without a token there is no claim value: under a row-level rule an anonymous client gets no rows. */
+    private GatewayPrincipal anonymous() {
+        return settings.rowFilter().enabled() ? new GatewayPrincipal("anonymous", true, null, List.of()) : GatewayPrincipal.anonymousUser();
     }
 
     /** A claim as strings: an array's members, a string's space-separated words (OAuth scope), a number's text. */

@@ -17,10 +17,14 @@ final class WebSocketOutlet implements Outlet {
     private final WebSocketSession session;
     private final Session nativeSession;
 
-    WebSocketOutlet(WebSocketSession session, Session nativeSession, long sendTimeoutMs) {
+    WebSocketOutlet(WebSocketSession session, Session nativeSession, long sendTimeoutMs, long idleTimeoutMs) {
         this.session = session;
         this.nativeSession = nativeSession;
         nativeSession.getAsyncRemote().setSendTimeout(sendTimeoutMs);
+        // Tomcat's own session settings: pings and closes (blocking writes) wait at most the send timeout; a client
+        // that has not sent anything (pongs included) for the idle timeout is closed
+        nativeSession.getUserProperties().put("org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT", sendTimeoutMs);
+        nativeSession.getUserProperties().put("org.apache.tomcat.websocket.READ_IDLE_TIMEOUT_MS", idleTimeoutMs);
     }
 
     @Override

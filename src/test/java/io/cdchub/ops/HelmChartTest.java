@@ -385,6 +385,29 @@ class HelmChartTest {
                 .isNotEqualTo(annotation(render(Map.of()).get(Deployment.class, FULLNAME + "-source"), "checksum/config"));
     }
 
+    /** The real-time gateway (issue 4): on in the workers with its JWT secret from the Secret, off in the source. */
+    @Test
+    void gatewayInTheWorkersWithItsSecret() {
+        Rendered r = render(Map.of(
+                "credentials", Map.of("gatewayJwtSecret", "a-local-test-secret-of-32-bytes-or-more"),
+                "gateway", Map.of("enabled", true, "issuer", "https://id.example.org", "audience", "cdc-hub", "maxConnections", 20000)));
+        Map<String, EnvVar> workersEnv = env(r.get(Deployment.class, FULLNAME + "-workers"));
+        Map<String, EnvVar> sourceEnv = env(r.get(Deployment.class, FULLNAME + "-source"));
+        assertThat(value(workersEnv, "CDC_GATEWAY_ENABLED")).isEqualTo("true");
+        assertThat(value(workersEnv, "CDC_GATEWAY_JWT_ISSUER")).isEqualTo("https://id.example.org");
+        assertThat(value(workersEnv, "CDC_GATEWAY_JWT_AUDIENCE")).isEqualTo("cdc-hub");
+        assertThat(value(workersEnv, "CDC_GATEWAY_MAX_CONNECTIONS")).isEqualTo("20000");
+        assertSecretRef(workersEnv, "CDC_GATEWAY_JWT_SECRET", FULLNAME + "-credentials", "gateway-jwt-secret", true);
+        assertThat(r.get(Secret.class, FULLNAME + "-credentials").getData()).containsKey("gateway-jwt-secret");
+        assertThat(value(sourceEnv, "CDC_GATEWAY_ENABLED")).as("the gateway stays off in the source").isEqualTo("false");
+        assertThat(sourceEnv).doesNotContainKey("CDC_GATEWAY_JWT_SECRET");
+
+        assertThat(value(env(render(Map.of()).get(Deployment.class, FULLNAME + "-workers")), "CDC_GATEWAY_ENABLED")).isEqualTo("false");
+        assertThatThrownBy(() -> render(Map.of("gateway", Map.of("enabled", true))))
+                .hasMessageContaining("gateway.enabled needs a way to check client tokens");
+        render(Map.of("gateway", Map.of("enabled", true, "jwksUrl", "https://id.example.org/jwks.json")));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // helpers
     // ---------------------------------------------------------------------------------------------
