@@ -4,7 +4,7 @@
 # benchmark"). Run from anywhere; needs the dependencies in the local Maven repository (`./mvnw verify` once).
 #
 #   bench/gateway-benchmark.sh                                   # the benchmark as specified
-#   bench/gateway-benchmark.sh cdc.gateway.buffer=5000           # with a cdc-hub setting changed (gateway server)
+#   bench/gateway-benchmark.sh cdc.gateway.max-message-size=4096  # with a cdc-hub setting changed
 #   BENCH_JAVA_OPTS="-Dbench.connections=2000 -Dbench.servers=gateway" bench/gateway-benchmark.sh
 #
 # Builds into its own directory, never into target/ (other builds may run in this checkout at the same time):

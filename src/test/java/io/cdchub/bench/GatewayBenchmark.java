@@ -149,6 +149,9 @@ public final class GatewayBenchmark {
         } catch (RuntimeException e) {
             throw new BenchSupport.StartFailure("cdc-hub's source did not start: " + e);
         }
+        for (String server : List.of("gateway", "baseline")) {
+            Files.deleteIfExists(out.resolve("gateway-benchmark-" + server + ".log")); // each run's server logs alone
+        }
         db = PostgresServer.shared().dataSource(RealServers.DATABASE).getConnection();
         try (Statement st = db.createStatement()) {
             // see bench/README.md (source benchmark, "Commit mode"): asynchronous commit would add up to 200 ms
@@ -232,16 +235,10 @@ public final class GatewayBenchmark {
         if (!gateway && !server.equals("baseline")) {
             throw new IllegalArgumentException("bench.servers names gateway and/or baseline, not " + server);
         }
-        int port = freePort();
-        BenchSupport.log("starting the " + server + " server on port " + port);
-        try (ServerProcess process = gateway ? startGateway(port) : startBaseline(port)) {
-            long[] idle = memory(process.pid());
-            result.heapIdle = idle[0];
-            result.rssIdle = idle[1];
-
-            // 1. latency: each load with fresh connections, closed afterwards (with whatever a saturated server still queues for them)
+        // 1. latency: each load with fresh connections, closed afterwards (with whatever a saturated server still queues for them)
+        try (ServerProcess process = startServer(server)) {
             for (Load load : loads) {
-                try (Clients clients = new Clients(server, port, gateway)) {
+                try (Clients clients = new Clients(server, process.port, gateway)) {
                     clients.connect(load.subscribers());
                     clients.awaitLive(this);
                     result.latencies.add(latency(clients, process.pid(), load));
@@ -250,6 +247,15 @@ public final class GatewayBenchmark {
                     }
                 }
             }
+        }
+
+        // 2. and 3. on a fresh server: a saturated latency phase can leave a backlog behind (the baseline's Vert.x event
+        // loop queues every write it could not make yet, without bound), which would delay everything after it
+        try (ServerProcess process = startServer(server)) {
+            int port = process.port;
+            long[] idle = memory(process.pid());
+            result.heapIdle = idle[0];
+            result.rssIdle = idle[1];
 
             // 2. connections
             try (Clients clients = new Clients(server, port, gateway)) {
@@ -358,6 +364,12 @@ public final class GatewayBenchmark {
 
     // ---------------------------------------------------------------- the servers
 
+    private ServerProcess startServer(String server) throws Exception {
+        int port = freePort();
+        BenchSupport.log("starting the " + server + " server on port " + port);
+        return server.equals("gateway") ? startGateway(port) : startBaseline(port);
+    }
+
     private ServerProcess startGateway(int port) throws Exception {
         Map<String, String> settings = RealServers.settings();
         settings.put("server.port", String.valueOf(port));
@@ -374,7 +386,7 @@ public final class GatewayBenchmark {
         List<String> command = javaCommand();
         command.add("io.cdchub.CdcHubApplication");
         settings.forEach((k, v) -> command.add("--" + k + "=" + v));
-        ServerProcess process = ServerProcess.start("gateway", command, out);
+        ServerProcess process = ServerProcess.start("gateway", port, command, out);
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
@@ -401,7 +413,7 @@ public final class GatewayBenchmark {
         command.add(KafkaServer.shared().bootstrapServers());
         command.add(TOPIC);
         command.add(String.valueOf(port));
-        ServerProcess process = ServerProcess.start("baseline", command, out);
+        ServerProcess process = ServerProcess.start("baseline", port, command, out);
         if (!process.awaitLine("BASELINE READY", Duration.ofSeconds(60))) {
             process.close();
             throw new BenchSupport.StartFailure("the baseline server did not start; see " + process.log);
@@ -424,15 +436,18 @@ public final class GatewayBenchmark {
     /** A server in a child JVM; output to {@code <out>/gateway-benchmark-<name>.log}. Its stdin stays open while it should run. */
     private static final class ServerProcess implements AutoCloseable {
         final Process process;
+        final int port;
         final Path log;
         private final ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
 
-        private ServerProcess(Process process, Path log) {
+        private ServerProcess(Process process, int port, Path log) {
             this.process = process;
+            this.port = port;
             this.log = log;
             Thread copier = new Thread(() -> {
                 try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                     var writer = Files.newBufferedWriter(log)) {
+                     var writer = Files.newBufferedWriter(log, java.nio.file.StandardOpenOption.CREATE,
+                             java.nio.file.StandardOpenOption.APPEND)) {
                     for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                         writer.write(line);
                         writer.newLine();
@@ -449,10 +464,10 @@ public final class GatewayBenchmark {
             copier.start();
         }
 
-        static ServerProcess start(String name, List<String> command, Path out) throws IOException {
+        static ServerProcess start(String name, int port, List<String> command, Path out) throws IOException {
             Files.createDirectories(out);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            return new ServerProcess(process, out.resolve("gateway-benchmark-" + name + ".log"));
+            return new ServerProcess(process, port, out.resolve("gateway-benchmark-" + name + ".log"));
         }
 
         long pid() {
@@ -639,10 +654,15 @@ public final class GatewayBenchmark {
             quiesce();
         }
 
-        /** Waits until no message has arrived for 1 s. */
+        /** Waits until no message has arrived for 1 s (at most 60 s: a server still draining a backlog is noted, not waited for). */
         void quiesce() {
             long seen = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (total.sum() != seen) {
+                if (System.nanoTime() > deadline) {
+                    failures.add(server + ": messages kept arriving 60 s after the last probe (a backlog from an earlier phase?)");
+                    return;
+                }
                 seen = total.sum();
                 BenchSupport.pause(1000);
             }
