@@ -112,6 +112,7 @@ final class CatchUp implements Runnable {
         }
         if (!byTime.isEmpty()) {
             Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, Duration.ofSeconds(30));
+            LOG.debug("Gateway client {}: partitions without a position start at {} ms: {}", connection.id, since, found);
             List<TopicPartition> nothingSince = new ArrayList<>();
             for (TopicPartition partition : byTime.keySet()) {
                 OffsetAndTimestamp at = found.get(partition);

@@ -310,15 +310,20 @@ final class ClientConnection {
 
     // ---------------------------------------------------------------- changes in
 
-    /** A record from the fan-out route (never waits). */
-    void offerLive(GatewayRecord record) {
+    /**
+     * A record from the fan-out route (never waits).
+     *
+     * @return true when this connection was idle and now has frames to write: the caller must run {@link #pump()}
+     *         (the fan-out starts many connections' writes with one task instead of one each)
+     */
+    boolean offerLive(GatewayRecord record) {
         synchronized (lock) {
             if (closed) {
-                return;
+                return false;
             }
             Subscription subscription = subscriptions.get(record.topic());
             if (subscription == null) {
-                return;
+                return false;
             }
             if (subscription.pending != null) {
                 // catching up: hold live records; too many, and the catch-up reads further instead (they are in Kafka)
@@ -327,11 +332,15 @@ final class ClientConnection {
                     subscription.pendingOverflowed = true;
                 }
                 subscription.pending.add(record);
-                return;
+                return false;
             }
             deliverLocked(record, subscription.filter);
+            if (sending || (queue.isEmpty() && droppedUnreported == 0)) {
+                return false;
+            }
+            sending = true;
+            return true;
         }
-        startSending();
     }
 
     /** A record read by this client's resume catch-up; waits while the queue is half full (its own thread only). */
@@ -488,8 +497,11 @@ final class ClientConnection {
         hub.senders().execute(this::pump);
     }
 
-    /** Writes queued frames one at a time; continues on whichever thread a write completes on. */
-    private void pump() {
+    /**
+     * Writes queued frames one at a time; continues on whichever thread a write completes on. Called by whoever set
+     * {@code sending} (startSending, or the fan-out after {@link #offerLive} returned true).
+     */
+    void pump() {
         while (true) {
             Outlet.Frame frame;
             synchronized (lock) {

@@ -25,7 +25,8 @@ public class GatewayTopics {
     private final String endpointTopics;
     private final boolean isPattern;
     private final Pattern served;
-    private String excluded = null;
+    /** a topic the pattern matches but the gateway never serves (the dead-letter topic), or null */
+    private final String excluded;
     private volatile Set<String> existing = Set.of();
     private volatile long listedAt = System.nanoTime() - MIN_REFRESH_NANOS;
 
@@ -36,10 +37,12 @@ public class GatewayTopics {
             endpointTopics = String.join(",", settings.topics());
             isPattern = false;
             served = Pattern.compile(settings.topics().stream().map(Pattern::quote).collect(Collectors.joining("|")));
+            excluded = null;
         } else if (settings.topicPattern() != null && !settings.topicPattern().isBlank()) {
             endpointTopics = settings.topicPattern();
             isPattern = true;
             served = Pattern.compile(endpointTopics);
+            excluded = null;
         } else {
             // every change topic (<prefix>.<schema>.<table>, or <prefix>.<name> when renamed) and the rename targets.
             // Written without '?', '+' or \\Q (they do not survive an endpoint URI); the dead-letter topic, which the

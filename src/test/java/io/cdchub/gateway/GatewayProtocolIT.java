@@ -35,7 +35,7 @@ class GatewayProtocolIT {
 
             int id = IDS.incrementAndGet();
             sql("INSERT INTO gw.orders VALUES (" + id + ", 'new', 'acme', 12.50)");
-            JsonNode change = client.next("change");
+            JsonNode change = client.change(id);
             assertThat(change.path("topic").asText()).isEqualTo(ORDERS);
             assertThat(change.path("key").path("id").asInt()).isEqualTo(id);
             assertThat(change.path("value").isObject()).as("the envelope as JSON, not a string").isTrue();
@@ -55,7 +55,7 @@ class GatewayProtocolIT {
             assertThat(subscribed.path("kafkaTopics").path("realtime_prices").asText()).isEqualTo(PRICES);
             int id = IDS.incrementAndGet();
             sql("INSERT INTO gw.prices VALUES (" + id + ", 'XAU', 2411.5)");
-            JsonNode change = client.next("change");
+            JsonNode change = client.change(id);
             assertThat(change.path("topic").asText()).isEqualTo(PRICES);
             assertThat(change.path("value").path("after").path("symbol").asText()).isEqualTo("XAU");
         }
@@ -88,11 +88,12 @@ class GatewayProtocolIT {
             witness.subscribe("orders");
             witness.next("subscribed");
             client.send("{\"action\":\"unsubscribe\",\"topics\":[\"orders\"]}");
-            assertThat(client.next("unsubscribed").path("topics").get(0).asText()).isEqualTo(ORDERS);
+            List<JsonNode> upToUnsubscribed = client.until(f -> "unsubscribed".equals(WsClient.typeOf(f)));
+            assertThat(upToUnsubscribed.get(upToUnsubscribed.size() - 1).path("topics").get(0).asText()).isEqualTo(ORDERS);
 
             int id = IDS.incrementAndGet();
             sql("INSERT INTO gw.orders VALUES (" + id + ", 'new', 'acme', 1)");
-            assertThat(witness.next("change").path("key").path("id").asInt()).isEqualTo(id);
+            assertThat(witness.change(id).path("key").path("id").asInt()).isEqualTo(id);
             // the change was dispatched before the witness got it: a pong queued now comes after it, had it been queued
             client.send("{\"action\":\"ping\"}");
             assertThat(client.next("pong")).isNotNull();
@@ -121,6 +122,16 @@ class GatewayProtocolIT {
             List<JsonNode> frames = client.until(f -> "error".equals(WsClient.typeOf(f)));
             assertThat(frames.get(frames.size() - 1).path("code").asText()).isEqualTo("rate-limited");
             assertThat(frames).hasSizeGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void theServerPingsAndRefusesOversizedMessagesWith1009() throws Exception {
+        try (WsClient client = WsClient.connect(portA(), Tokens.granting(ORDERS))) {
+            // ping-interval is 2 s in the test app
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> client.pings.get() >= 1);
+            client.send("{\"action\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}");
+            assertThat(client.awaitClose()).isEqualTo(1009);
         }
     }
 

@@ -31,6 +31,7 @@ final class WsClient implements AutoCloseable {
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private volatile boolean reading;
+    final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
 
     private WsClient(URI uri, String bearer, boolean reading) {
         this.reading = reading;
@@ -106,6 +107,16 @@ final class WsClient implements AutoCloseable {
         }
     }
 
+    /** The change of the row with this id, skipping changes of earlier tests still arriving (fails on any other frame). */
+    JsonNode change(int id) throws InterruptedException {
+        while (true) {
+            JsonNode frame = next("change");
+            if (frame.path("key").path("id").asInt() == id) {
+                return frame;
+            }
+        }
+    }
+
     static String typeOf(JsonNode frame) {
         return frame.has("type") ? frame.get("type").asText() : "change";
     }
@@ -159,6 +170,15 @@ final class WsClient implements AutoCloseable {
                 }
                 partial.setLength(0);
             }
+            if (reading) {
+                webSocket.request(1);
+            }
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, java.nio.ByteBuffer message) {
+            pings.incrementAndGet(); // the JDK's client answers with a pong itself
             if (reading) {
                 webSocket.request(1);
             }
