@@ -27,12 +27,12 @@ public class ApiExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     @ExceptionHandler(ApiException.class)
-    public ResponseEntity<ApiError> refused(ApiException e) {
+    public ResponseEntity<Object> refused(ApiException e) {
         return error(e.status(), e.getMessage(), e.field());
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
-    public ResponseEntity<ApiError> unreadable(HttpMessageNotReadableException e) {
+    public ResponseEntity<Object> unreadable(HttpMessageNotReadableException e) {
         if (e.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String field = mismatch.getPath().stream()
                     .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
@@ -46,38 +46,44 @@ public class ApiExceptionHandler {
     }
 
     @ExceptionHandler(MissingServletRequestParameterException.class)
-    public ResponseEntity<ApiError> missingParameter(MissingServletRequestParameterException e) {
+    public ResponseEntity<Object> missingParameter(MissingServletRequestParameterException e) {
         return error(HttpStatus.BAD_REQUEST, "query parameter " + e.getParameterName() + " is required",
                 e.getParameterName());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    public ResponseEntity<ApiError> wrongType(MethodArgumentTypeMismatchException e) {
+    public ResponseEntity<Object> wrongType(MethodArgumentTypeMismatchException e) {
         return error(HttpStatus.BAD_REQUEST, e.getName() + " has the wrong type", e.getName());
     }
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-    public ResponseEntity<ApiError> wrongMethod(HttpRequestMethodNotSupportedException e) {
+    public ResponseEntity<Object> wrongMethod(HttpRequestMethodNotSupportedException e) {
         return error(HttpStatus.METHOD_NOT_ALLOWED, e.getMessage(), null);
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
-    public ResponseEntity<ApiError> wrongMediaType(HttpMediaTypeNotSupportedException e) {
+    public ResponseEntity<Object> wrongMediaType(HttpMediaTypeNotSupportedException e) {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json", null);
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
-    public ResponseEntity<ApiError> noSuchPath(NoResourceFoundException e) {
+    public ResponseEntity<Object> noSuchPath(NoResourceFoundException e) {
         return error(HttpStatus.NOT_FOUND, "no such path: /" + e.getResourcePath(), null);
     }
 
     @ExceptionHandler(Exception.class)
-    public ResponseEntity<ApiError> unexpected(Exception e) {
+    public ResponseEntity<Object> unexpected(Exception e) {
         LOG.error("API request failed", e);
         return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName(), null);
     }
 
-    private static ResponseEntity<ApiError> error(HttpStatusCode status, String message, String field) {
+    @ExceptionHandler(ConnectorStore.StoreUnavailableException.class)
+    public ResponseEntity<Object> storeUnavailable(ConnectorStore.StoreUnavailableException e) {
+        return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), null);
+    }
+
+    /** The error body; the Connect-style API overrides it with Connect's shape. */
+    protected ResponseEntity<Object> error(HttpStatusCode status, String message, String field) {
         HttpStatus known = HttpStatus.resolve(status.value());
         String reason = known != null ? known.getReasonPhrase() : String.valueOf(status.value());
         return ResponseEntity.status(status).body(new ApiError(status.value(), reason, message, field));

@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.cdchub.admin.AdminTokenGenerator;
 import io.cdchub.config.CdcHubProperties;
 import io.cdchub.source.SourceProperties;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -32,17 +33,22 @@ public class DemoChanges implements SmartLifecycle {
     private final boolean enabled;
     private final Duration interval;
     private final int serverPort;
+    private final String adminAccess;
     private ScheduledExecutorService scheduler;
 
     public DemoChanges(SourceProperties source, CdcHubProperties hub,
             @Value("${cdc.embedded.demo-changes:true}") boolean enabled,
             @Value("${cdc.embedded.demo-interval:1s}") Duration interval,
-            @Value("${server.port:8080}") int serverPort) {
+            @Value("${server.port:8080}") int serverPort,
+            @Value("${cdc.admin.token:}") String adminToken,
+            @Value("${" + AdminTokenGenerator.GENERATED_FLAG + ":false}") boolean adminTokenGenerated) {
         this.source = source;
         this.hub = hub;
         this.enabled = enabled;
         this.interval = interval;
         this.serverPort = serverPort;
+        // a generated token is printed (it exists only for this run); a configured one is the user's secret
+        this.adminAccess = adminTokenGenerated ? "Authorization: Bearer " + adminToken : "cdc.admin.token / cdc.admin.username";
     }
 
     @Override
@@ -75,13 +81,15 @@ public class DemoChanges implements SmartLifecycle {
                    Kafka      : {}   (topics {}.public.customers, {}.public.orders, cdc.commodity_prices)
                    Demo changes: {} (one every {} ms; cdc.embedded.demo-changes)
                    Health     : http://127.0.0.1:{}/actuator/health
+                   Admin API  : http://127.0.0.1:{}/debezium/list/ (OpenAPI at /v3/api-docs)
+                   Admin auth : {}
                  Watch the events (second terminal, from this folder):
                    ./mvnw -q exec:java -Dexec.mainClass=io.cdchub.embedded.WatchEvents -Dexec.args={}
                    or: kcat -b {} -C -t {}.public.orders -f '%t %k %s\\n'
                  Stop with Ctrl-C; the next start resumes where this one stopped.
                 ==================================================================================""",
                 source.database().user(), source.database().hostname(), source.database().port(), source.database().dbname(),
-                kafka, prefix, prefix, enabled ? "on" : "off", interval.toMillis(), serverPort, kafka, kafka, prefix);
+                kafka, prefix, prefix, enabled ? "on" : "off", interval.toMillis(), serverPort, serverPort, adminAccess, kafka, kafka, prefix);
     }
 
     @Override

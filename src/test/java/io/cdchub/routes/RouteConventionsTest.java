@@ -28,6 +28,7 @@ class RouteConventionsTest {
     void everyRouteHasIdDescriptionAndErrorHandling() throws IOException {
         List<Map<String, Object>> routes = new ArrayList<>();
         List<String> configurations = new ArrayList<>();
+        List<Map<?, ?>> templates = new ArrayList<>();
         for (Path file : routeFiles()) {
             for (Map<String, Object> entry : entries(file)) {
                 if (entry.get("route") instanceof Map<?, ?> route) {
@@ -38,6 +39,27 @@ class RouteConventionsTest {
                 }
                 if (entry.get("routeConfiguration") instanceof Map<?, ?> config) {
                     configurations.add(String.valueOf(config.get("id")));
+                }
+                if (entry.get("routeTemplate") instanceof Map<?, ?> template) {
+                    templates.add(template);
+                    // the route a template makes: its id is given at instantiation, so the template's id stands for it
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> r = new java.util.LinkedHashMap<>((Map<String, Object>) template.get("route"));
+                    r.put("id", template.get("id"));
+                    r.put("__file", file.getFileName().toString() + " (template)");
+                    routes.add(r);
+                }
+            }
+        }
+
+        for (Map<?, ?> template : templates) {
+            String where = "route template " + template.get("id");
+            assertThat(String.valueOf(template.get("id"))).as(where + ": id").matches("[a-z0-9]+(-[a-z0-9]+)*");
+            assertThat(String.valueOf(template.get("description"))).as(where + ": description").isNotBlank().isNotEqualTo("null");
+            assertThat(template.get("route")).as(where + ": a route: with its description and routeConfigurationId").isInstanceOf(Map.class);
+            if (template.get("parameters") instanceof List<?> parameters) {
+                for (Object parameter : parameters) {
+                    assertThat(((Map<?, ?>) parameter).get("description")).as(where + ": parameter " + parameter + " described").isNotNull();
                 }
             }
         }
@@ -64,6 +86,10 @@ class RouteConventionsTest {
             for (Map<String, Object> entry : entries(file)) {
                 if (entry.get("route") instanceof Map<?, ?> route && route.get("from") instanceof Map<?, ?> from) {
                     checkSteps(file + " route " + route.get("id"), from.get("steps"));
+                }
+                if (entry.get("routeTemplate") instanceof Map<?, ?> template && template.get("route") instanceof Map<?, ?> route
+                        && route.get("from") instanceof Map<?, ?> from) {
+                    checkSteps(file + " route template " + template.get("id"), from.get("steps"));
                 }
             }
         }

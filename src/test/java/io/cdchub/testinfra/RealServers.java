@@ -17,6 +17,9 @@ public class RealServers implements ApplicationContextInitializer<ConfigurableAp
     /** The database every source test captures from; each test class uses its own schema and slot. */
     public static final String DATABASE = "cdchub_it";
 
+    /** cdc.admin.token of every app a test starts: send it as {@code Authorization: Bearer ADMIN_TOKEN}. */
+    public static final String ADMIN_TOKEN = "it-admin-token-0123456789";
+
     @Override
     public void initialize(ConfigurableApplicationContext context) {
         TestPropertyValues.of(properties()).applyTo(context.getEnvironment());
@@ -63,6 +66,8 @@ public class RealServers implements ApplicationContextInitializer<ConfigurableAp
             settings.put("cdc.source.database.sslmode", "disable");
             settings.put("cdc.data-dir", dataDir.toString());
             settings.put("server.port", "0");
+            settings.put("cdc.admin.token", ADMIN_TOKEN);
+            settings.put("cdc.admin.connect-port", "0");
             return settings;
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);

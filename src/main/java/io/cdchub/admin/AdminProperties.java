@@ -1,0 +1,75 @@
+package io.cdchub.admin;
+
+import java.util.regex.Pattern;
+
+import io.cdchub.config.InvalidConfigurationException;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The admin surface ({@code cdc.admin.*}): the management API, the Connect-style API, actuator, Hawtio and
+ * Jolokia, and where runtime connector definitions are kept.
+ *
+ * @param token          bearer token of the admin surface (at least 16 characters); required unless basic
+ *                       credentials are set (the embedded quick start generates one)
+ * @param username       optional basic-auth user name (with {@code password})
+ * @param password       optional basic-auth password (with {@code username})
+ * @param connectPort    port of the Kafka Connect REST subset ({@code /connectors}); 0 picks a free port, -1 turns it off
+ * @param configTopic    compacted topic holding connector definitions (key = name, value = config JSON, tombstone = deleted)
+ * @param runConnectors  run the connectors defined through the API in this instance; instances with false only
+ *                       serve and store definitions
+ * @param offsetTopic    compacted topic holding the offsets of the connectors defined through the API
+ */
+@ConfigurationProperties("cdc.admin")
+public record AdminProperties(
+        String token,
+        String username,
+        String password,
+        @DefaultValue("8083") int connectPort,
+        @DefaultValue("cdc-hub-configs") String configTopic,
+        @DefaultValue("true") boolean runConnectors,
+        @DefaultValue("cdc-hub-connector-offsets") String offsetTopic) {
+
+    public static final int MIN_TOKEN_LENGTH = 16;
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+    public AdminProperties {
+        token = blankToNull(token);
+        username = blankToNull(username);
+        password = blankToNull(password);
+        if (token != null && token.length() < MIN_TOKEN_LENGTH) {
+            throw new InvalidConfigurationException("cdc.admin.token", "must be at least " + MIN_TOKEN_LENGTH
+                    + " characters (it guards the management API, actuator, Hawtio and Jolokia)");
+        }
+        if ((username == null) != (password == null)) {
+            throw new InvalidConfigurationException(username == null ? "cdc.admin.username" : "cdc.admin.password",
+                    "must be set together with " + (username == null ? "cdc.admin.password" : "cdc.admin.username"));
+        }
+        if (username != null && username.contains(":")) {
+            throw new InvalidConfigurationException("cdc.admin.username", "must not contain ':' (basic auth separates user and password with it)");
+        }
+        if (connectPort < -1 || connectPort > 65535) {
+            throw new InvalidConfigurationException("cdc.admin.connect-port", "must be 1-65535, 0 (a free port) or -1 (off), but is " + connectPort);
+        }
+        requireTopic("cdc.admin.config-topic", configTopic);
+        requireTopic("cdc.admin.offset-topic", offsetTopic);
+        if (configTopic.equals(offsetTopic)) {
+            throw new InvalidConfigurationException("cdc.admin.offset-topic", "must differ from cdc.admin.config-topic");
+        }
+    }
+
+    /** Whether any credential is configured. */
+    public boolean hasCredential() {
+        return token != null || username != null;
+    }
+
+    private static void requireTopic(String property, String topic) {
+        if (topic == null || !TOPIC.matcher(topic).matches() || ".".equals(topic) || "..".equals(topic)) {
+            throw new InvalidConfigurationException(property, "must be a Kafka topic name (1-249 letters, digits, '.', '_' or '-'), but is '" + topic + "'");
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

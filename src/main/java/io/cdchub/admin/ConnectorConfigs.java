@@ -1,0 +1,276 @@
+package io.cdchub.admin;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import io.debezium.connector.postgresql.PostgresConnector;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigValue;
+
+/**
+ * Validation and key mapping of connector configurations. The {@code /debezium} API takes snake_case keys
+ * ({@code database_hostname}); the Connect-style API and storage use Debezium's dotted keys
+ * ({@code database.hostname}). Every check names the field at fault, in the caller's spelling.
+ */
+public final class ConnectorConfigs {
+
+    public static final String POSTGRES_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
+    /** Shown instead of secrets; sent back in a PUT it means "keep the stored value". */
+    public static final String MASK = "********";
+
+    /** Connector names become route ids, engine names and offset keys: keep them plain. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+    private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
+    private static final Pattern PUBLICATION = Pattern.compile("[A-Za-z0-9_]{1,63}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,253}");
+    private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,199}");
+    private static final int MAX_VALUE_LENGTH = 65536;
+
+    private static final Set<String> SNAPSHOT_MODES = Set.of("initial", "initial_only", "no_data", "never", "when_needed", "always",
+            "recovery", "configuration_based");
+    private static final Set<String> AUTOCREATE_MODES = Set.of("filtered", "all_tables", "disabled", "no_tables");
+    private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    private static final List<String> REGEX_LISTS = List.of("schema.include.list", "schema.exclude.list", "table.include.list",
+            "table.exclude.list", "column.include.list", "column.exclude.list");
+    /** Keys cdc-hub sets itself: how offsets are kept and how values are rendered are part of its guarantees. */
+    private static final List<String> MANAGED_PREFIXES = List.of("offset.storage", "offset.flush", "transforms", "predicates",
+            "converters", "decimal.handling.mode", "binary.handling.mode", "time.precision.mode", "tombstones.on.delete",
+            "internal.");
+    /** Connect worker settings that scripts send along; accepted and kept, but cdc-hub always writes JSON without schemas. */
+    private static final List<String> IGNORED_PREFIXES = List.of("key.converter", "value.converter", "header.converter", "errors.");
+
+    private static final ConfigDef DEBEZIUM = new PostgresConnector().config();
+
+    private ConnectorConfigs() {
+    }
+
+    /** How the caller spells keys, for error fields. */
+    public enum Naming {
+        /** the /debezium API: {@code config.database_hostname} */
+        SNAKE,
+        /** the Connect-style API: {@code database.hostname} */
+        DOTTED;
+
+        String field(String dottedKey) {
+            return this == SNAKE ? "config." + dottedKey.replace('.', '_') : dottedKey;
+        }
+    }
+
+    /** snake_case keys to Debezium's dotted keys ({@code database_hostname} -> {@code database.hostname}); values to strings. */
+    public static Map<String, String> fromSnakeCase(Map<String, Object> config) {
+        Map<String, String> dotted = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : config.entrySet()) {
+            String key = e.getKey();
+            if (key == null || !key.matches("[a-z][a-z0-9_]{0,199}")) {
+                throw ApiException.badRequest("config." + key, "keys are snake_case: lower-case letters, digits and '_'");
+            }
+            dotted.put(key.replace('_', '.'), scalar("config." + key, e.getValue()));
+        }
+        return dotted;
+    }
+
+    /** Connect's JSON config values (strings, but numbers and booleans are taken as their text). */
+    public static Map<String, String> fromJson(Map<String, Object> config) {
+        Map<String, String> dotted = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : config.entrySet()) {
+            dotted.put(e.getKey(), scalar(e.getKey(), e.getValue()));
+        }
+        return dotted;
+    }
+
+    private static String scalar(String field, Object value) {
+        if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return String.valueOf(value);
+        }
+        throw ApiException.badRequest(field, value == null ? "must not be null" : "must be a string, number or boolean");
+    }
+
+    public static void requireName(String field, String name) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.badRequest(field, "is required");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw ApiException.badRequest(field, "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+    }
+
+    /**
+     * Checks a dotted configuration and completes it with cdc-hub's defaults (pgoutput, a slot and publication of the
+     * connector's own). The result is what is stored and run.
+     *
+     * @throws ApiException 400 naming the field and the reason
+     */
+    public static Map<String, String> validate(String name, Map<String, String> input, Naming naming) {
+        Map<String, String> config = new TreeMap<>();
+        for (Map.Entry<String, String> e : input.entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (key == null || !KEY.matcher(key).matches()) {
+                throw ApiException.badRequest(key == null ? "config" : naming.field(key), "is not a valid configuration key");
+            }
+            if (value == null) {
+                throw ApiException.badRequest(naming.field(key), "must not be null");
+            }
+            if (value.length() > MAX_VALUE_LENGTH || value.indexOf('\0') >= 0) {
+                throw ApiException.badRequest(naming.field(key), "is too long or contains NUL characters");
+            }
+            for (String managed : MANAGED_PREFIXES) {
+                if (key.startsWith(managed)) {
+                    throw ApiException.badRequest(naming.field(key), "is set by cdc-hub (offsets are kept behind Kafka's acknowledgements"
+                            + " and values are rendered exactly); remove it");
+                }
+            }
+            config.put(key, value.strip());
+        }
+
+        String configuredName = config.remove("name");
+        if (configuredName != null && !configuredName.equals(name)) {
+            throw ApiException.badRequest(naming.field("name"), "must equal the connector's name '" + name + "'");
+        }
+
+        String connectorClass = config.get("connector.class");
+        if (connectorClass == null || connectorClass.isEmpty()) {
+            throw ApiException.badRequest(naming.field("connector.class"), "is required: " + POSTGRES_CONNECTOR);
+        }
+        if (!connectorClass.equals(POSTGRES_CONNECTOR) && !connectorClass.equals("PostgresConnector")) {
+            throw ApiException.badRequest(naming.field("connector.class"), "must be " + POSTGRES_CONNECTOR + " (the only connector cdc-hub runs)");
+        }
+        config.put("connector.class", POSTGRES_CONNECTOR);
+
+        String tasks = config.get("tasks.max");
+        if (tasks != null && !tasks.equals("1")) {
+            throw ApiException.badRequest(naming.field("tasks.max"), "must be 1: the PostgreSQL connector reads its slot with one task");
+        }
+        config.put("tasks.max", "1");
+
+        String host = required(config, "database.hostname", naming);
+        if (!HOST.matcher(host).matches()) {
+            throw ApiException.badRequest(naming.field("database.hostname"), "must be a host name or IP address");
+        }
+        String port = config.getOrDefault("database.port", "5432");
+        int portNumber;
+        try {
+            portNumber = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(naming.field("database.port"), "must be a number, but is '" + port + "'");
+        }
+        if (portNumber < 1 || portNumber > 65535) {
+            throw ApiException.badRequest(naming.field("database.port"), "must be 1-65535, but is " + portNumber);
+        }
+        config.put("database.port", String.valueOf(portNumber));
+        required(config, "database.user", naming);
+        required(config, "database.dbname", naming);
+
+        String prefix = required(config, "topic.prefix", naming);
+        if (!TOPIC_PREFIX.matcher(prefix).matches() || prefix.equals(".") || prefix.equals("..")) {
+            throw ApiException.badRequest(naming.field("topic.prefix"), "must be 1-200 letters, digits, '.', '_' or '-' (topics are <prefix>.<schema>.<table>)");
+        }
+
+        String plugin = config.get("plugin.name");
+        if (plugin != null && !plugin.equals("pgoutput")) {
+            throw ApiException.badRequest(naming.field("plugin.name"), "must be pgoutput (PostgreSQL's built-in logical decoding plugin)");
+        }
+        config.put("plugin.name", "pgoutput");
+
+        String slot = config.get("slot.name");
+        if (slot == null) {
+            slot = defaultSlot(name);
+            config.put("slot.name", slot);
+        } else if (!SLOT.matcher(slot).matches()) {
+            throw ApiException.badRequest(naming.field("slot.name"), "must be 1-63 lower-case letters, digits or '_'");
+        }
+        String publication = config.get("publication.name");
+        if (publication == null) {
+            config.put("publication.name", slot + "_pub");
+        } else if (!PUBLICATION.matcher(publication).matches()) {
+            throw ApiException.badRequest(naming.field("publication.name"), "must be 1-63 letters, digits or '_'");
+        }
+        oneOf(config, "publication.autocreate.mode", AUTOCREATE_MODES, naming);
+        oneOf(config, "snapshot.mode", SNAPSHOT_MODES, naming);
+        oneOf(config, "database.sslmode", SSL_MODES, naming);
+        for (String key : REGEX_LISTS) {
+            String list = config.get(key);
+            if (list != null) {
+                for (String regex : list.split(",")) {
+                    try {
+                        Pattern.compile(regex.strip());
+                    } catch (PatternSyntaxException e) {
+                        throw ApiException.badRequest(naming.field(key), "holds an invalid regular expression '" + regex.strip() + "': "
+                                + e.getDescription());
+                    }
+                }
+            }
+        }
+
+        // Everything else is Debezium's: its own definitions check types and allowed values.
+        Map<String, String> forDebezium = new TreeMap<>(config);
+        forDebezium.put("name", name);
+        if (!forDebezium.containsKey("database.password")) {
+            forDebezium.put("database.password", "unused");
+        }
+        for (ConfigValue value : DEBEZIUM.validate(forDebezium)) {
+            if (!value.errorMessages().isEmpty() && config.containsKey(value.name())) {
+                throw ApiException.badRequest(naming.field(value.name()), value.errorMessages().get(0));
+            }
+        }
+        return config;
+    }
+
+    /** Keys that are accepted but not applied (Connect converter settings). */
+    public static boolean ignored(String key) {
+        return IGNORED_PREFIXES.stream().anyMatch(key::startsWith);
+    }
+
+    public static boolean secret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.endsWith("jaas.config") || k.contains("api.key");
+    }
+
+    /** The configuration with secrets replaced by {@link #MASK}. */
+    public static Map<String, String> masked(Map<String, String> config) {
+        Map<String, String> masked = new TreeMap<>(config);
+        masked.replaceAll((key, value) -> secret(key) && !value.isEmpty() ? MASK : value);
+        return masked;
+    }
+
+    /** A new configuration whose masked secrets mean "keep what is stored". */
+    public static Map<String, String> unmask(Map<String, String> incoming, Map<String, String> stored) {
+        Map<String, String> result = new LinkedHashMap<>(incoming);
+        result.replaceAll((key, value) -> MASK.equals(value) && secret(key) && stored.containsKey(key) ? stored.get(key) : value);
+        return result;
+    }
+
+    public static Map<String, String> toSnakeCase(Map<String, String> dotted) {
+        Map<String, String> snake = new TreeMap<>();
+        dotted.forEach((key, value) -> snake.put(key.replace('.', '_'), value));
+        return snake;
+    }
+
+    /** The slot of a connector that names none: its name in PostgreSQL's identifier alphabet (one slot per connector). */
+    static String defaultSlot(String name) {
+        String slot = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return slot.length() > 63 ? slot.substring(0, 63) : slot;
+    }
+
+    private static String required(Map<String, String> config, String key, Naming naming) {
+        String value = config.get(key);
+        if (value == null || value.isEmpty()) {
+            throw ApiException.badRequest(naming.field(key), "is required");
+        }
+        return value;
+    }
+
+    private static void oneOf(Map<String, String> config, String key, Set<String> allowed, Naming naming) {
+        String value = config.get(key);
+        if (value != null && !allowed.contains(value.toLowerCase(Locale.ROOT))) {
+            throw ApiException.badRequest(naming.field(key), "must be one of " + new java.util.TreeSet<>(allowed) + ", but is '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,308 @@
+package io.cdchub.admin;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.cdchub.admin.ConnectorDefinition.TargetState;
+import io.cdchub.source.SourceProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.http.HttpStatus;
+
+/**
+ * The one connector registry behind both APIs ({@code /debezium} and the Connect-style {@code /connectors}).
+ * Definitions live in the config topic ({@link ConnectorStore}); every change read from it (this instance's or
+ * another's) is reconciled here, one at a time: an instance with {@code cdc.admin.run-connectors=true} starts,
+ * restarts, pauses and removes its connectors' routes ({@link ConnectorRuntime}) to match.
+ */
+public class ConnectorService implements SmartLifecycle {
+
+    /** Connector states, named as Kafka Connect names them. */
+    public enum State { RUNNING, PAUSED, FAILED, UNASSIGNED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectorService.class);
+    private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final AdminProperties properties;
+    private final SourceProperties builtInSource;
+    private final ConnectorRuntime runtime;
+    private final ConnectorStore store;
+    private final DatabaseCheck databaseCheck;
+    private final String workerId;
+    private final Map<String, ConnectorDefinition> definitions = new ConcurrentHashMap<>();
+    private final Map<String, String> failures = new ConcurrentHashMap<>();
+    /** Reconciliations run one at a time, in the order definitions were read. */
+    private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cdc-hub-connectors");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean ready;
+    private volatile boolean running;
+    private Thread starter;
+
+    public ConnectorService(AdminProperties properties, SourceProperties builtInSource, ConnectorRuntime runtime,
+            java.util.function.Function<java.util.function.BiConsumer<String, ConnectorDefinition>, ConnectorStore> storeFactory,
+            DatabaseCheck databaseCheck, String workerId) {
+        this.properties = properties;
+        this.builtInSource = builtInSource;
+        this.runtime = runtime;
+        this.databaseCheck = databaseCheck;
+        this.workerId = workerId;
+        this.store = storeFactory.apply(this::onRecord);
+    }
+
+    // ---- lifecycle: definitions are read in the background, so a Kafka outage does not stop the app from starting
+
+    @Override
+    public void start() {
+        running = true;
+        starter = new Thread(() -> {
+            try {
+                store.start();
+                ready = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.error("Connector definitions could not be loaded from {}; the connector API answers 503", properties.configTopic(), e);
+            }
+        }, "cdc-hub-connector-store");
+        starter.setDaemon(true);
+        runtime.whenCamelStarted(starter::start);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        ready = false;
+        if (starter != null) {
+            starter.interrupt();
+        }
+        store.stop();
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> definitions.keySet().forEach(runtime::stop), reconciler);
+        try {
+            stopped.get(APPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("Runtime connectors did not all stop cleanly: {}", e.toString());
+        }
+        reconciler.shutdownNow();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stopped before Camel and the web server, so connectors stop first (definitions are read once Camel runs). */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 2000;
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    // ---- reads
+
+    public List<String> names() {
+        requireReady();
+        return definitions.keySet().stream().sorted().toList();
+    }
+
+    public Optional<ConnectorDefinition> find(String name) {
+        requireReady();
+        return Optional.ofNullable(definitions.get(name));
+    }
+
+    public ConnectorDefinition get(String name) {
+        return find(name).orElseThrow(() -> ApiException.notFound("connector " + name + " not found"));
+    }
+
+    public State state(String name) {
+        ConnectorDefinition definition = get(name);
+        if (!properties.runConnectors()) {
+            return definition.state() == TargetState.PAUSED ? State.PAUSED : State.UNASSIGNED;
+        }
+        if (failures.containsKey(name) || runtime.failed(name)) {
+            return State.FAILED;
+        }
+        if (definition.state() == TargetState.PAUSED) {
+            return State.PAUSED;
+        }
+        return runtime.running(name) != null ? State.RUNNING : State.UNASSIGNED;
+    }
+
+    /** Why the connector failed, or null. */
+    public String failure(String name) {
+        String failure = failures.get(name);
+        if (failure == null && runtime.failed(name)) {
+            failure = String.valueOf(io.cdchub.source.PublishLedger.forEngine(name).failure());
+        }
+        return failure;
+    }
+
+    // ---- writes: one at a time in this instance (between instances the config topic's order decides: last write wins)
+
+    /** Creates a connector; the configuration is validated and the database checked first. */
+    public synchronized ConnectorDefinition create(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+        requireReady();
+        requireUsableName(name, naming);
+        if (definitions.containsKey(name)) {
+            throw ApiException.conflict("connector " + name + " already exists");
+        }
+        Map<String, String> valid = ConnectorConfigs.validate(name, config, naming);
+        requireOwnSlot(name, valid, naming);
+        databaseCheck.check(valid, naming);
+        ConnectorDefinition definition = new ConnectorDefinition(name, valid, TargetState.RUNNING, 0);
+        apply(definition);
+        return definitions.get(name);
+    }
+
+    /** Connect's PUT config: creates or replaces. */
+    public synchronized ConnectorDefinition putConfig(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+        requireReady();
+        requireUsableName(name, naming);
+        ConnectorDefinition existing = definitions.get(name);
+        Map<String, String> incoming = existing == null ? config : ConnectorConfigs.unmask(config, existing.config());
+        Map<String, String> valid = ConnectorConfigs.validate(name, incoming, naming);
+        requireOwnSlot(name, valid, naming);
+        databaseCheck.check(valid, naming);
+        ConnectorDefinition definition = existing == null ? new ConnectorDefinition(name, valid, TargetState.RUNNING, 0) : existing.withConfig(valid);
+        apply(definition);
+        return definitions.get(name);
+    }
+
+    public synchronized void delete(String name) {
+        get(name);
+        store.delete(name);
+        awaitReconciled();
+    }
+
+    public synchronized void pause(String name) {
+        apply(get(name).withState(TargetState.PAUSED));
+    }
+
+    public synchronized void resume(String name) {
+        apply(get(name).withState(TargetState.RUNNING));
+    }
+
+    public synchronized void restart(String name) {
+        apply(get(name).restarted());
+    }
+
+    private void apply(ConnectorDefinition definition) {
+        store.put(definition);
+        awaitReconciled();
+    }
+
+    /** Waits until what was read so far has been reconciled (the store read our write back before this is called). */
+    private void awaitReconciled() {
+        try {
+            CompletableFuture.runAsync(() -> { }, reconciler).get(APPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Connector change not applied within {} s; it is applied in the background", APPLY_TIMEOUT.toSeconds());
+        }
+    }
+
+    // ---- reconciliation
+
+    private void onRecord(String name, ConnectorDefinition definition) {
+        if (definition == null) {
+            definitions.remove(name);
+        } else if (definition.name() == null || !definition.name().equals(name)) {
+            LOG.error("Skipping connector definition keyed {} but named {}", name, definition.name());
+            return;
+        } else {
+            definitions.put(name, definition);
+        }
+        reconciler.execute(() -> reconcile(name));
+    }
+
+    private void reconcile(String name) {
+        ConnectorDefinition desired = definitions.get(name);
+        ConnectorDefinition current = runtime.running(name);
+        if (desired == null || !properties.runConnectors() || desired.state() == TargetState.PAUSED) {
+            runtime.stop(name);
+            failures.remove(name);
+            return;
+        }
+        if (current != null && current.equals(desired) && !runtime.failed(name)) {
+            return;
+        }
+        runtime.stop(name);
+        try {
+            runtime.start(desired, () -> reconciler.execute(() -> restartAfterFailure(name)));
+            failures.remove(name);
+        } catch (Exception e) {
+            LOG.error("Runtime connector {} could not start", name, e);
+            failures.put(name, e.toString());
+        }
+    }
+
+    /** Publishing failed: restart from the committed offsets after the back-off, as the built-in source does. */
+    private void restartAfterFailure(String name) {
+        LOG.error("Publishing a change of connector {} failed ({}); restarting it in {} ms from its last committed offsets", name,
+                io.cdchub.source.PublishLedger.forEngine(name).failure(), builtInSource.restartBackoff().toMillis());
+        runtime.stop(name);
+        try {
+            TimeUnit.MILLISECONDS.sleep(builtInSource.restartBackoff().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (running) {
+            reconcile(name);
+        }
+    }
+
+    // ---- checks
+
+    private void requireReady() {
+        if (!ready) {
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, null,
+                    "connector definitions are not loaded yet from Kafka topic " + properties.configTopic() + "; retry shortly");
+        }
+    }
+
+    private void requireUsableName(String name, ConnectorConfigs.Naming naming) {
+        ConnectorConfigs.requireName("name", name);
+        if (builtInSource.enabled() && name.equals(builtInSource.name())) {
+            throw ApiException.conflict("connector name " + name + " is the built-in source's (cdc.source.name)");
+        }
+    }
+
+    /** No two connectors (nor the built-in source) may read one replication slot: PostgreSQL lets only one reader in. */
+    private void requireOwnSlot(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+        String slot = config.get("slot.name");
+        String host = config.get("database.hostname") + ":" + config.get("database.port") + "/" + config.get("database.dbname");
+        for (ConnectorDefinition other : new TreeMap<>(definitions).values()) {
+            Map<String, String> c = other.config();
+            if (!other.name().equals(name) && slot.equals(c.get("slot.name"))
+                    && host.equals(c.get("database.hostname") + ":" + c.get("database.port") + "/" + c.get("database.dbname"))) {
+                throw ApiException.conflict("replication slot " + slot + " is already used by connector " + other.name()
+                        + "; set " + naming.field("slot.name").replace("config.", "") + " to another slot");
+            }
+        }
+        if (builtInSource.enabled() && slot.equals(builtInSource.slot())) {
+            throw ApiException.conflict("replication slot " + slot + " is the built-in source's (cdc.source.slot)");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.cdchub.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class ConnectorConfigsTest {
+
+    /** The issue's config, as the /debezium API receives it. */
+    private static Map<String, Object> issueConfig() {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("connector_class", "io.debezium.connector.postgresql.PostgresConnector");
+        config.put("tasks_max", "1");
+        config.put("database_hostname", "localhost");
+        config.put("database_port", "5432");
+        config.put("database_user", "debezium");
+        config.put("database_password", "password");
+        config.put("database_dbname", "mydatabase");
+        config.put("topic_prefix", "db");
+        config.put("schema_include_list", "public");
+        config.put("publication_autocreate_mode", "filtered");
+        config.put("table_include_list", "public.person12");
+        config.put("plugin_name", "pgoutput");
+        config.put("snapshot_mode", "initial");
+        return config;
+    }
+
+    @Test
+    void snakeCaseKeysBecomeDebeziumsDottedKeysWithDefaultsOfTheConnectorsOwn() {
+        Map<String, String> dotted = ConnectorConfigs.fromSnakeCase(issueConfig());
+        Map<String, String> config = ConnectorConfigs.validate("my-postgres-connector", dotted, ConnectorConfigs.Naming.SNAKE);
+        assertThat(config).containsEntry("database.hostname", "localhost").containsEntry("database.port", "5432")
+                .containsEntry("topic.prefix", "db").containsEntry("table.include.list", "public.person12")
+                .containsEntry("publication.autocreate.mode", "filtered").containsEntry("plugin.name", "pgoutput")
+                .containsEntry("slot.name", "my_postgres_connector").containsEntry("publication.name", "my_postgres_connector_pub");
+        assertThat(ConnectorConfigs.toSnakeCase(config)).containsEntry("database_hostname", "localhost");
+    }
+
+    @Test
+    void numbersAreTakenAsTheirText() {
+        Map<String, Object> config = issueConfig();
+        config.put("database_port", 5433);
+        assertThat(ConnectorConfigs.validate("c", ConnectorConfigs.fromSnakeCase(config), ConnectorConfigs.Naming.SNAKE))
+                .containsEntry("database.port", "5433");
+    }
+
+    @Test
+    void errorsNameTheFieldInTheCallersSpelling() {
+        Map<String, String> dotted = ConnectorConfigs.fromSnakeCase(issueConfig());
+        dotted.put("database.port", "0");
+        assertThatThrownBy(() -> ConnectorConfigs.validate("c", dotted, ConnectorConfigs.Naming.SNAKE))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("config.database_port"));
+        assertThatThrownBy(() -> ConnectorConfigs.validate("c", dotted, ConnectorConfigs.Naming.DOTTED))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("database.port"));
+        Map<String, String> debeziumChecks = ConnectorConfigs.fromSnakeCase(issueConfig());
+        debeziumChecks.put("heartbeat.interval.ms", "often");
+        assertThatThrownBy(() -> ConnectorConfigs.validate("c", debeziumChecks, ConnectorConfigs.Naming.DOTTED))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("heartbeat.interval.ms"));
+        Map<String, String> otherName = ConnectorConfigs.fromSnakeCase(issueConfig());
+        otherName.put("name", "other");
+        assertThatThrownBy(() -> ConnectorConfigs.validate("c", otherName, ConnectorConfigs.Naming.DOTTED))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("name"));
+    }
+
+    @Test
+    void secretsAreMaskedAndAMaskSentBackKeepsTheStoredValue() {
+        Map<String, String> stored = Map.of("database.password", "pw", "database.user", "u");
+        assertThat(ConnectorConfigs.masked(stored)).containsEntry("database.password", "********").containsEntry("database.user", "u");
+        assertThat(ConnectorConfigs.unmask(Map.of("database.password", "********", "database.user", "v"), stored))
+                .containsEntry("database.password", "pw").containsEntry("database.user", "v");
+    }
+
+    @Test
+    void dottedKeysBecomeCamelOptionNames() {
+        assertThat(ConnectorRuntime.camelCase("database.hostname")).isEqualTo("databaseHostname");
+        assertThat(ConnectorRuntime.camelCase("publication.autocreate.mode")).isEqualTo("publicationAutocreateMode");
+        assertThat(ConnectorConfigs.defaultSlot("My.Connector-1")).isEqualTo("my_connector_1");
+    }
+}
