@@ -105,6 +105,8 @@ class LeaderElectionIT {
                 Map<String, String> own = new LinkedHashMap<>(settings);
                 own.put("cdc.cluster.leader-election.pod-name", pod);
                 own.put("server.port", String.valueOf(port));
+                // AppProcess appends to its log: start from an empty one, the log checks below read this run only
+                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of("target", "it-logs", "leader-election-" + pod + ".log"));
                 urls.put(pod, "http://127.0.0.1:" + port);
                 apps.put(pod, AppProcess.start("leader-election-" + pod, own));
             }
