@@ -168,9 +168,7 @@ Checks that need more than one value (values.schema.json checks single values)
 {{- if not .Values.source.leaderElection.enabled }}
 {{- fail "source.replicas > 1 needs source.leaderElection.enabled=true: two active sources on one replication slot would fight over it" }}
 {{- end }}
-{{- if ne .Values.source.offsetStore "kafka" }}
-{{- fail "source.replicas > 1 needs source.offsetStore=kafka: the standby must see the leader's offsets" }}
-{{- end }}
+{{- /* the standby must see the leader's offsets: leader election sets the kafka offset store itself */}}
 {{- if and .Values.source.persistence.enabled (has "ReadWriteOnce" .Values.source.persistence.accessModes) }}
 {{- fail "source.replicas > 1 cannot share a ReadWriteOnce source.persistence claim: turn persistence off (offsets are in Kafka)" }}
 {{- end }}
@@ -342,12 +340,24 @@ spec:
               value: {{ $values.slot | quote }}
             - name: CDC_SOURCE_SNAPSHOT_MODE
               value: {{ $values.snapshotMode | quote }}
+            # leader election needs the kafka offset store (a standby continues from the leader's offsets)
             - name: CDC_SOURCE_OFFSET_STORE
-              value: {{ $values.offsetStore | quote }}
+              value: {{ ternary "kafka" $values.offsetStore $leader | quote }}
             - name: CDC_SOURCE_OFFSET_TOPIC
               value: {{ $values.offsetTopic | quote }}
             - name: CDC_CLUSTER_LEADER_ELECTION_ENABLED
               value: {{ $leader | quote }}
+            {{- if $leader }}
+            # the Lease is <lease name>-<slot>; members are the running, ready pods of the source role
+            - name: CDC_CLUSTER_LEADER_ELECTION_LEASE_NAME
+              value: {{ include "cdc-hub.sourceName" $root | trunc 40 | trimSuffix "-" | quote }}
+            {{- $selector := list }}
+            {{- range $key, $value := include "cdc-hub.roleSelectorLabels" (dict "root" $root "role" $role) | fromYaml }}
+            {{- $selector = append $selector (printf "%s=%s" $key $value) }}
+            {{- end }}
+            - name: CDC_CLUSTER_LEADER_ELECTION_POD_SELECTOR
+              value: {{ join "," $selector | quote }}
+            {{- end }}
             # sinks run in the workers
             - name: CDC_SINK_CLICKHOUSE_ENABLED
               value: "false"

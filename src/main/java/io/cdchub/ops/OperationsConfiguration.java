@@ -47,8 +47,9 @@ public class OperationsConfiguration {
         }
 
         @Bean
-        ReplicationSlotHealthIndicator replicationSlotHealthIndicator(ReplicationSlotProbe replicationSlotProbe, HealthProperties health) {
-            return new ReplicationSlotHealthIndicator(replicationSlotProbe, health.maxSlotLagBytes());
+        ReplicationSlotHealthIndicator replicationSlotHealthIndicator(ReplicationSlotProbe replicationSlotProbe, HealthProperties health,
+                io.cdchub.cluster.SourceLeadership sourceLeadership) {
+            return new ReplicationSlotHealthIndicator(replicationSlotProbe, health.maxSlotLagBytes(), sourceLeadership);
         }
 
         @Bean

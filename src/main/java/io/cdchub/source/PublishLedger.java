@@ -27,6 +27,8 @@ public final class PublishLedger {
 
     /** Exchange property carrying a change's ledger sequence from the source route to the publisher. */
     public static final String SEQUENCE_PROPERTY = "CdcHubPublishSequence";
+    /** Exchange property marking an interrupt of the source's thread held back during the hand-off. */
+    static final String HELD_INTERRUPT_PROPERTY = "CdcHubHeldInterrupt";
 
     private static final Map<String, PublishLedger> BY_ENGINE = new ConcurrentHashMap<>();
 
@@ -52,11 +54,29 @@ public final class PublishLedger {
         this.onFailure = action;
     }
 
-    /** Registers the change in the exchange as in flight; call before handing it to the publisher. */
+    /**
+     * Registers the change in the exchange as in flight; call right before handing it to the publisher.
+     *
+     * <p>Also holds back a pending interrupt of the calling thread until {@link #restoreInterrupt} (right after
+     * the hand-off): Debezium interrupts its task thread when it stops, and the seda producer's blocking put
+     * drops an exchange without a word when interrupted. The change would then be registered but never
+     * published, and the final offset commit on shutdown would wait for it in vain (and fail, so a restart
+     * replays everything since the previous commit).
+     */
     public void register(Exchange exchange) {
         long seq = sequence.incrementAndGet();
         inFlight.add(seq);
         exchange.setProperty(SEQUENCE_PROPERTY, seq);
+        if (Thread.interrupted()) {
+            exchange.setProperty(HELD_INTERRUPT_PROPERTY, Boolean.TRUE);
+        }
+    }
+
+    /** Re-raises the interrupt {@link #register} held back, once the change is handed to the publisher. */
+    public void restoreInterrupt(Exchange exchange) {
+        if (exchange.removeProperty(HELD_INTERRUPT_PROPERTY) != null) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Settles the change when the publisher's exchange completes: acknowledged or dead-lettered, or failed. */

@@ -28,16 +28,19 @@ public class SourceSupervisor {
     private final CamelContext camel;
     private final PublishLedger ledger;
     private final SourceProperties source;
+    private final io.cdchub.cluster.SourceLeadership leadership;
     private final ExecutorService restarter = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cdc-hub-source-supervisor");
         t.setDaemon(true);
         return t;
     });
 
-    public SourceSupervisor(CamelContext camel, PublishLedger ledger, SourceProperties source) {
+    public SourceSupervisor(CamelContext camel, PublishLedger ledger, SourceProperties source,
+            io.cdchub.cluster.SourceLeadership leadership) {
         this.camel = camel;
         this.ledger = ledger;
         this.source = source;
+        this.leadership = leadership;
         ledger.onFailure(() -> restarter.execute(this::restartSource));
     }
 
@@ -49,9 +52,12 @@ public class SourceSupervisor {
             camel.getEndpoint(PUBLISHER_QUEUE, SedaEndpoint.class).purgeQueue();
             ledger.reset();
             TimeUnit.MILLISECONDS.sleep(source.restartBackoff().toMillis());
-            if (camel.getStatus().isStarted()) {
+            if (camel.getStatus().isStarted() && leadership.isLeader()) {
                 camel.getRouteController().startRoute(SOURCE_ROUTE_ID);
                 LOG.info("Source route {} restarted", SOURCE_ROUTE_ID);
+            } else if (!leadership.isLeader()) {
+                // leader election: the Lease went to another instance meanwhile; it runs the source now
+                LOG.warn("Source route {} not restarted: this instance no longer holds the source's Lease", SOURCE_ROUTE_ID);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -87,9 +87,7 @@ class HelmChartTest {
         // two sources on one slot without an election
         assertThatThrownBy(() -> render(Map.of("source", Map.of("replicas", 2, "offsetStore", "kafka"))))
                 .hasMessageContaining("leaderElection");
-        // a standby that cannot see the leader's offsets
-        assertThatThrownBy(() -> render(Map.of("source", Map.of("replicas", 2, "leaderElection", Map.of("enabled", true)))))
-                .hasMessageContaining("offsetStore=kafka");
+        // (a standby that could not see the leader's offsets cannot happen: leader election sets the kafka offset store)
         // overriding a built-in route while the image's copies are also loaded would duplicate its route id
         assertThatThrownBy(() -> render(Map.of("routes", Map.of("builtIn", "image",
                 "extra", Map.of("postgres-to-kafka.camel.yaml", "- route: {id: x}")))))
@@ -297,6 +295,12 @@ class HelmChartTest {
         assertThat(value(sourceEnv, "CDC_CLUSTER_LEADER_ELECTION_ENABLED")).isEqualTo("true");
         assertThat(value(sourceEnv, "CDC_SOURCE_OFFSET_STORE")).isEqualTo("kafka");
         assertThat(value(sourceEnv, "CDC_SOURCE_OFFSET_TOPIC")).isEqualTo("shop-cdc-offsets");
+        assertThat(value(sourceEnv, "CDC_CLUSTER_LEADER_ELECTION_LEASE_NAME")).isEqualTo(FULLNAME + "-source");
+        assertThat(value(sourceEnv, "CDC_CLUSTER_LEADER_ELECTION_POD_SELECTOR").split(","))
+                .contains("app.kubernetes.io/component=source")
+                .allSatisfy(label -> assertThat(source.getSpec().getSelector().getMatchLabels())
+                        .containsEntry(label.substring(0, label.indexOf('=')), label.substring(label.indexOf('=') + 1)));
+        assertThat(sourceEnv.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
         assertThat(sourceEnv.get("KUBERNETES_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
         assertThat(env(r.get(Deployment.class, FULLNAME + "-workers")).get("CDC_SOURCE_ENABLED").getValue()).isEqualTo("false");
         assertThat(r.get(Deployment.class, FULLNAME + "-workers").getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
@@ -315,6 +319,19 @@ class HelmChartTest {
         });
         PodDisruptionBudget pdb = r.get(PodDisruptionBudget.class, FULLNAME + "-source");
         assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    }
+
+    @Test
+    void leaderElectionSetsTheKafkaOffsetStore() {
+        // offsetStore left at its default (file): leader election needs the standby to see the leader's offsets
+        Rendered r = render(Map.of("source", Map.of("replicas", 2, "leaderElection", Map.of("enabled", true))));
+        Map<String, EnvVar> sourceEnv = env(r.get(Deployment.class, FULLNAME + "-source"));
+        assertThat(value(sourceEnv, "CDC_SOURCE_OFFSET_STORE")).isEqualTo("kafka");
+        assertThat(value(sourceEnv, "CDC_CLUSTER_LEADER_ELECTION_ENABLED")).isEqualTo("true");
+        // without leader election the chosen store is kept, and nothing about the election is set
+        Map<String, EnvVar> single = env(render(Map.of()).get(Deployment.class, FULLNAME + "-source"));
+        assertThat(value(single, "CDC_SOURCE_OFFSET_STORE")).isEqualTo("file");
+        assertThat(single).doesNotContainKeys("CDC_CLUSTER_LEADER_ELECTION_LEASE_NAME", "CDC_CLUSTER_LEADER_ELECTION_POD_SELECTOR");
     }
 
     @Test

@@ -1,0 +1,64 @@
+package io.cdchub.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.cdchub.CdcHubApplication;
+import io.cdchub.config.InvalidConfigurationException;
+import io.cdchub.config.InvalidConfigurationFailureAnalyzer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/**
+ * Leader election's settings fail start-up naming the property: above all the file offset store, with which a
+ * standby taking over could not continue from the leader's offsets.
+ */
+class LeaderElectionSettingsTest {
+
+    private static final List<String> ELECTED_SOURCE = List.of(
+            "--cdc.kafka.bootstrap-servers=127.0.0.1:1",
+            "--cdc.source.database.hostname=127.0.0.1",
+            "--cdc.source.database.port=1",
+            "--cdc.source.database.dbname=db",
+            "--cdc.source.database.user=cdc",
+            "--cdc.source.tables=public\\.orders",
+            "--cdc.source.slot=orders_slot",
+            "--cdc.source.offset-store=kafka",
+            "--cdc.cluster.leader-election.enabled=true",
+            "--cdc.cluster.leader-election.master-url=http://127.0.0.1:1",
+            "--cdc.cluster.leader-election.pod-name=source-0",
+            // a web application, as deployed (the admin API needs one); nothing listens for long
+            "--server.port=0",
+            "--cdc.admin.token=settings-test-token-0123",
+            "--cdc.admin.connect-port=-1");
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "cdc.source.offset-store|file|must be kafka when cdc.cluster.leader-election.enabled=true",
+        "cdc.cluster.leader-election.lease-name|Bad_Name|Kubernetes name prefix",
+        "cdc.cluster.leader-election.pod-selector|app|key=value labels",
+        "cdc.cluster.leader-election.renew-deadline|2s|must be longer than 1.2 x retry-period",
+        "cdc.cluster.leader-election.lease-duration|5s|must be longer than renew-deadline",
+        "cdc.cluster.leader-election.retry-period|10ms|at least 100ms",
+    })
+    void badSettingFailsStartUpNamingTheProperty(String property, String value, String problem) {
+        List<String> args = new ArrayList<>(ELECTED_SOURCE);
+        args.removeIf(a -> a.startsWith("--" + property + "="));
+        args.add("--" + property + "=" + value);
+
+        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(CdcHubApplication.class)
+                .web(WebApplicationType.SERVLET).run(args.toArray(String[]::new)).close());
+
+        assertThat(failure).isNotNull();
+        FailureAnalysis analysis = new InvalidConfigurationFailureAnalyzer().analyze(failure);
+        assertThat(analysis).as("failure analysis of %s", failure).isNotNull();
+        assertThat(analysis.getDescription()).contains(property).contains(problem)
+                .contains(InvalidConfigurationException.environmentVariable(property));
+    }
+}
