@@ -243,7 +243,8 @@ Environment shared by both roles
   {{- $module := ternary "org.apache.kafka.common.security.plain.PlainLoginModule" "org.apache.kafka.common.security.scram.ScramLoginModule" (eq .Values.kafka.sasl.mechanism "PLAIN") }}
   value: {{ printf "%s required username=\"%s\" password=\"$(KAFKA_SASL_PASSWORD)\";" $module .Values.kafka.sasl.username | quote }}
 {{- end }}
-{{ include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_ADMIN_TOKEN" "key" .Values.credentials.keys.adminToken "optional" true) }}
+{{- /* required: the app refuses to start without an admin token (the chart generates one when none is given) */}}
+{{ include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_ADMIN_TOKEN" "key" .Values.credentials.keys.adminToken "optional" false) }}
 {{- end }}
 
 {{/*
@@ -316,6 +317,9 @@ spec:
             - name: http
               containerPort: 8080
               protocol: TCP
+            - name: connect
+              containerPort: 8083
+              protocol: TCP
           env:
             {{- include "cdc-hub.commonEnv" $root | nindent 12 }}
             {{- if $isSource }}
@@ -363,11 +367,20 @@ spec:
               value: "false"
             - name: CDC_SINK_ELASTICSEARCH_ENABLED
               value: "false"
-            # the gateway runs in the workers
+            # the gateway and the aggregation consumers run in the workers
             - name: CDC_GATEWAY_ENABLED
               value: "false"
+            - name: CDC_AGGREGATION_ENABLED
+              value: "false"
+            # connectors defined through the management API run here, with the source (on the Lease holder only
+            # when leader election is on), never in the workers
+            - name: CDC_ADMIN_RUN_CONNECTORS
+              value: "true"
             {{- else }}
             - name: CDC_SOURCE_ENABLED
+              value: "false"
+            # the workers take connector definitions (API) and leave running them to the source
+            - name: CDC_ADMIN_RUN_CONNECTORS
               value: "false"
             - name: CDC_SINK_CLICKHOUSE_ENABLED
               value: {{ $root.Values.sinks.clickhouse.enabled | quote }}

@@ -8,7 +8,12 @@ import io.cdchub.source.SourceSupervisor;
 import org.apache.camel.component.kubernetes.KubernetesConfiguration;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
+import io.cdchub.admin.ConnectorPlacement;
+import io.cdchub.admin.ConnectorService;
+import org.apache.camel.cluster.CamelClusterEventListener;
+import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
+import org.springframework.beans.factory.ObjectProvider;
 import org.apache.camel.spi.RoutePolicyFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,6 +110,19 @@ public class LeaderElectionConfiguration {
                     throw new IllegalStateException("Could not create the leader-election policy of route " + routeId, e);
                 }
             };
+        }
+
+        /**
+         * Runtime connectors (management API) follow the source: they run only on the instance holding the Lease, and
+         * move to the standby with it, so no two instances ever read one connector's slot.
+         */
+        @Bean
+        ConnectorPlacement leaderOnlyConnectorPlacement(KubernetesClusterService sourceClusterService, SourceLeadership leadership,
+                ObjectProvider<ConnectorService> connectors) throws Exception {
+            CamelClusterView view = sourceClusterService.getView(leadership.group());
+            view.addEventListener((CamelClusterEventListener.Leadership) (changed, leader) ->
+                    connectors.ifAvailable(ConnectorService::placementChanged));
+            return () -> view.getLocalMember().isLeader();
         }
 
         private static boolean hasText(String s) {

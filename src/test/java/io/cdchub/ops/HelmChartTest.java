@@ -171,9 +171,19 @@ class HelmChartTest {
 
         // credentials only through secretKeyRef, from the rendered Secret
         assertSecretRef(sourceEnv, "CDC_SOURCE_DATABASE_PASSWORD", FULLNAME + "-credentials", "database-password", false);
-        assertSecretRef(sourceEnv, "CDC_ADMIN_TOKEN", FULLNAME + "-credentials", "admin-token", true);
+        // the app refuses to start without an admin token: required, and generated when none is given
+        assertSecretRef(sourceEnv, "CDC_ADMIN_TOKEN", FULLNAME + "-credentials", "admin-token", false);
+        assertSecretRef(workersEnv, "CDC_ADMIN_TOKEN", FULLNAME + "-credentials", "admin-token", false);
         Secret secret = r.get(Secret.class, FULLNAME + "-credentials");
-        assertThat(secret.getData()).containsOnlyKeys("database-password");
+        assertThat(secret.getData()).containsOnlyKeys("database-password", "admin-token");
+        assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("admin-token")))).hasSize(40);
+
+        // runtime connectors (management API) run with the source, never in the workers; aggregation in the workers
+        assertThat(value(sourceEnv, "CDC_ADMIN_RUN_CONNECTORS")).isEqualTo("true");
+        assertThat(value(workersEnv, "CDC_ADMIN_RUN_CONNECTORS")).isEqualTo("false");
+        assertThat(value(sourceEnv, "CDC_AGGREGATION_ENABLED")).isEqualTo("false");
+        assertThat(r.get(Service.class, FULLNAME).getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort())
+                .containsExactly("http:8080", "connect:8083");
         assertThat(List.of(source, workers)).allSatisfy(d -> assertThat(env(d).values())
                 .noneMatch(e -> e.getName().contains("PASSWORD") && e.getValue() != null && !e.getValue().isEmpty()));
 
@@ -338,8 +348,10 @@ class HelmChartTest {
     void userRoutesOverridesAndExistingConfigMap() throws IOException {
         String override = "- route:\n    id: postgres-to-kafka\n    from: {uri: \"timer:x\", steps: [{log: overridden}]}\n";
         String extra = "- route:\n    id: orders-audit\n    from: {uri: \"kafka:cdc.public.orders\", steps: [{log: \"${body}\"}]}\n";
-        Rendered base = render(Map.of());
-        Rendered r = render(Map.of("routes", Map.of(
+        // a fixed admin token: a generated one differs at every render, and so does the config checksum
+        Map<String, Object> token = Map.of("adminToken", "a-fixed-admin-token-for-this-test");
+        Rendered base = render(Map.of("credentials", token));
+        Rendered r = render(Map.of("credentials", token, "routes", Map.of(
                 "extra", Map.of("postgres-to-kafka.camel.yaml", override, "orders-audit.camel.yaml", extra),
                 "disabled", List.of("kafka-to-elasticsearch.camel.yaml"),
                 "existingConfigMap", "team-routes",
@@ -542,10 +554,7 @@ class HelmChartTest {
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
         assertThat(List.of(c.getStartupProbe(), c.getLivenessProbe(), c.getReadinessProbe()))
                 .allSatisfy(p -> assertThat(p.getHttpGet().getPort().getStrVal()).isEqualTo("http"));
-        assertThat(c.getPorts()).singleElement().satisfies(p -> {
-            assertThat(p.getName()).isEqualTo("http");
-            assertThat(p.getContainerPort()).isEqualTo(8080);
-        });
+        assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080", "connect:8083");
         assertThat(c.getResources().getLimits()).containsKey("memory");
         assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
 
