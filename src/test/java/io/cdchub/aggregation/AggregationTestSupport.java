@@ -30,7 +30,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** Shared pieces of the aggregation integration tests: app settings, change events, the API, the target database. */
 final class AggregationTestSupport {
 
-    static final String TOKEN = "aggregation-test-token";
+    /** The admin token every test app gets from RealServers.settings(). */
+    static final String TOKEN = RealServers.ADMIN_TOKEN;
     static final String TARGET_DB = "agg_target";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -45,7 +46,6 @@ final class AggregationTestSupport {
         settings.putAll(RedisServer.shared().settings());
         settings.put("cdc.source.enabled", "false");
         settings.put("cdc.dlq.topic", dlqTopic);
-        settings.put("cdc.admin.token", TOKEN);
         settings.put("cdc.aggregation.sync-interval", "300ms");
         settings.put("cdc.aggregation.check-interval", "200ms");
         settings.put("cdc.aggregation.lock-lease", "5s");
