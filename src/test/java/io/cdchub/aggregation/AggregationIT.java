@@ -8,6 +8,7 @@ import static io.cdchub.aggregation.AggregationTestSupport.rows;
 import static io.cdchub.aggregation.AggregationTestSupport.runs;
 import static io.cdchub.aggregation.AggregationTestSupport.tombstone;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -22,6 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.cdchub.aggregation.AggregationTestSupport.Response;
+import io.cdchub.connections.JdbcTargets;
+import io.cdchub.connections.RowChange;
+import io.cdchub.connections.TargetRefusedException;
 import io.cdchub.testinfra.ClickHouseServer;
 import io.cdchub.testinfra.InProcessApp;
 import io.cdchub.testinfra.PostgresServer;
@@ -224,6 +228,29 @@ class AggregationIT {
         TopicWriter.write(topic, List.of(event("src", "missing_rows", "c", 3, "c", 102), event("src", "missing_rows", "c", 4, "d", 103)));
         await().atMost(Duration.ofSeconds(30)).until(() -> rows("missing_rows").size() == 2);
         assertThat(rows("missing_rows")).containsOnlyKeys(3, 4);
+    }
+
+    @Test
+    void aWindowIsOneTransactionAcrossItsCamelSqlStatements() {
+        createTargetTable("tx_first");
+        PostgresServer.shared().execute(AggregationTestSupport.TARGET_DB,
+                "CREATE TABLE tx_second (id int PRIMARY KEY, name text CHECK (name IS NULL OR name <> 'bad'))");
+        JdbcTargets targets = app.getBean(JdbcTargets.class);
+        RowChange first = new RowChange("src", "tx_first", false, Map.of("id", 1), AggregationTestSupport.map("id", 1, "name", "a"), "100");
+        RowChange refused = new RowChange("src", "tx_second", false, Map.of("id", 1), AggregationTestSupport.map("id", 1, "name", "bad"), "101");
+
+        // the first statement (tx_first) runs, the second is refused: the whole window is rolled back
+        assertThatThrownBy(() -> targets.apply("target", List.of(first, refused)))
+                .isInstanceOf(TargetRefusedException.class).hasMessageContaining("tx_second");
+        assertThat(rows("tx_first")).isEmpty();
+        assertThat(rows("tx_second")).isEmpty();
+
+        // both applied once both are accepted; a value with a comma and a null each stay one bound value
+        targets.apply("target", List.of(first,
+                new RowChange("src", "tx_second", false, Map.of("id", 2), AggregationTestSupport.map("id", 2, "name", "x, y"), "102"),
+                new RowChange("src", "tx_second", false, Map.of("id", 3), AggregationTestSupport.map("id", 3, "name", null), "103")));
+        assertThat(rows("tx_first")).containsExactly(Map.entry(1, "a"));
+        assertThat(rows("tx_second")).containsOnlyKeys(2, 3).containsEntry(2, "x, y").containsEntry(3, null);
     }
 
     @Test
