@@ -35,7 +35,6 @@ class AggregationSourceIT {
         Map<String, String> app = AggregationTestSupport.appSettings("aggsrc.dlq");
         app.remove("cdc.source.enabled");
         app.putAll(settings);
-        app.put("cdc.admin.token", AggregationTestSupport.TOKEN); // the source settings bring their own admin token
         app.put("cdc.source.heartbeat.interval", "0");
         PostgresServer pg = PostgresServer.shared();
         pg.execute(AggregationTestSupport.TARGET_DB, "CREATE TABLE items " + COLUMNS);
