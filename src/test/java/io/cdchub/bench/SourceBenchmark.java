@@ -102,7 +102,7 @@ public final class SourceBenchmark {
      * writers use 'on' (PostgreSQL's default; with fsync=off a flush is only a write).
      */
     private static final String SYNCHRONOUS_COMMIT = System.getProperty("bench.synchronous-commit", "on");
-    private static final Path OUT = Path.of("target", "bench");
+    private static final Path OUT = Path.of(System.getProperty("bench.out", "target/bench"));
 
     /** A run is bounded: whatever happens, the JVM exits (and its shutdown hooks stop the servers) after this. */
     private static final Duration WATCHDOG = Duration.ofMinutes(10);
