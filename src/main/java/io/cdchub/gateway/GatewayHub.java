@@ -55,6 +55,7 @@ public class GatewayHub implements AutoCloseable {
     /** per partition, the offset after the last record the fan-out had (where a re-created consumer carries on) */
     private final Map<TopicPartition, Long> fannedOut = new ConcurrentHashMap<>();
     private volatile boolean live;
+    private volatile long liveSinceMs;
     private final AtomicInteger assignedPartitions = new AtomicInteger();
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<ClientConnection>> byTopic = new ConcurrentHashMap<>();
@@ -171,6 +172,7 @@ public class GatewayHub implements AutoCloseable {
         }
         assignedPartitions.addAndGet(partitions.size());
         if (!live) {
+            liveSinceMs = System.currentTimeMillis();
             live = true;
             LOG.info("Gateway consumer is live: {} partitions assigned and positioned", assignedPartitions.get());
         }
@@ -184,6 +186,11 @@ public class GatewayHub implements AutoCloseable {
     /** Whether the live consumer has had its first assignment and positioned it (readiness: the gateway indicator). */
     public boolean isLive() {
         return live;
+    }
+
+    /** When the live consumer's first assignment was positioned (0: not yet). */
+    long liveSinceMs() {
+        return liveSinceMs;
     }
 
     int assignedPartitions() {
