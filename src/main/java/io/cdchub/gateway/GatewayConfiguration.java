@@ -34,6 +34,8 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 public class GatewayConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
+    /** bytes: clients send no binary messages (Tomcat's default, 8,192, would be allocated per connection for nothing) */
+    static final int BINARY_BUFFER = 1024;
 
     @Bean
     GatewayMetrics gatewayMetrics(MeterRegistry registry) {
@@ -48,6 +50,18 @@ public class GatewayConfiguration {
     @Bean(destroyMethod = "close")
     GatewayHub gatewayHub(GatewayProperties settings, GatewayTopics topics, GatewayMetrics metrics, CdcHubProperties hub) {
         return new GatewayHub(settings, topics, metrics, hub);
+    }
+
+    /** The kafka-to-gateway route's client factory (endpoint option kafkaClientFactory): positions new partitions. */
+    @Bean
+    GatewayKafkaClientFactory gatewayKafkaClientFactory(GatewayHub hub) {
+        return new GatewayKafkaClientFactory(hub);
+    }
+
+    /** {@code gateway} in the readiness group: not ready until the fan-out's consumer is assigned and positioned. */
+    @Bean
+    GatewayHealthIndicator gatewayHealthIndicator(GatewayHub hub) {
+        return new GatewayHealthIndicator(hub);
     }
 
     @Bean
@@ -71,11 +85,17 @@ public class GatewayConfiguration {
                 .setAllowedOriginPatterns("*");
     }
 
-    /** Tomcat's JSR-356 container: the largest client message and the write timeout for blocking sends (pings, closes). */
+    /**
+     * Tomcat's JSR-356 container: the largest client message and the write timeout for blocking sends (pings, closes).
+     * Tomcat allocates each session's text and binary message buffers up front at these sizes (a text buffer of 65,536
+     * characters was 128 KB of heap per connection), so both stay small: clients send short subscribe actions, never
+     * binary messages (which the handler refuses anyway).
+     */
     @Bean
     ServletServerContainerFactoryBean gatewayWebSocketContainer(GatewayProperties settings) {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
         container.setMaxTextMessageBufferSize(settings.maxMessageSize());
+        container.setMaxBinaryMessageBufferSize(BINARY_BUFFER);
         container.setAsyncSendTimeout(settings.sendTimeout().toMillis());
         return container;
     }

@@ -1,7 +1,9 @@
 package io.cdchub.gateway;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +23,11 @@ import io.cdchub.config.CdcHubProperties;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * parses it once and appends it to the queue of each connection subscribed to its topic. Nothing here waits for a
  * client: the route's Kafka consumer runs at the pace of Kafka, whatever the clients do.
  *
- * <p>Each instance reads every gateway topic itself under a consumer group of its own ({@link #groupId()}), starting
- * at the end and never committing: any client can connect to any instance; history comes from a resume.
+ * <p>Each instance reads every gateway topic itself under a consumer group of its own ({@link #groupId()}), never
+ * committing: any client can connect to any instance; history comes from a resume. Where it starts: see
+ * {@link #startLive}.
  */
 public class GatewayHub implements AutoCloseable {
 
@@ -42,6 +50,13 @@ public class GatewayHub implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final CdcHubProperties hub;
     private final String groupId = "cdc-hub-gateway-" + UUID.randomUUID();
+    /** clients can subscribe from here on: the live consumer starts every partition no later than this (see startLive) */
+    private final long startedMs = System.currentTimeMillis();
+    /** per partition, the offset after the last record the fan-out had (where a re-created consumer carries on) */
+    private final Map<TopicPartition, Long> fannedOut = new ConcurrentHashMap<>();
+    private volatile boolean live;
+    private volatile long liveSinceMs;
+    private final AtomicInteger assignedPartitions = new AtomicInteger();
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<ClientConnection>> byTopic = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
@@ -97,16 +112,89 @@ public class GatewayHub implements AutoCloseable {
     public void dispatch(Exchange exchange) {
         Message message = exchange.getMessage();
         String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
+        int partition = message.getHeader(KafkaConstants.PARTITION, Integer.class);
+        long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
+        fannedOut.put(new TopicPartition(topic, partition), offset + 1);
         Set<ClientConnection> subscribers = byTopic.get(topic);
         if (subscribers == null || subscribers.isEmpty()) {
             return;
         }
-        GatewayRecord record = parse(topic, message.getHeader(KafkaConstants.PARTITION, Integer.class),
-                message.getHeader(KafkaConstants.OFFSET, Long.class), message.getHeader(KafkaConstants.KEY, byte[].class),
+        GatewayRecord record = parse(topic, partition, offset, message.getHeader(KafkaConstants.KEY, byte[].class),
                 message.getBody(byte[].class), message.getHeader(KafkaConstants.TIMESTAMP, 0L, Long.class));
         if (record != null) {
             dispatch(record, subscribers);
         }
+    }
+
+    /**
+     * Positions partitions the live consumer was just assigned (its rebalance listener, on the consumer's thread, see
+     * {@link GatewayKafkaClientFactory}). Starting at the end, as auto.offset.reset=latest would, loses what is
+     * committed between a client's subscription and the assignment: the group join takes seconds after start-up, and a
+     * topic created later is only assigned at the next metadata refresh (cdc.gateway.topic-refresh-ms). So a partition
+     * starts where this hub's fan-out left it (a consumer Camel re-created), else at the first record since this hub
+     * started minus cdc.gateway.resume-lookback (producer clocks), else at the end offset taken before that lookup.
+     * Every record a client can have subscribed before is thus read; a few from just before its subscription may reach
+     * it too. Retries while Kafka does not answer (the gateway stays not ready meanwhile).
+     */
+    void startLive(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        while (!partitions.isEmpty()) {
+            try {
+                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+                Map<TopicPartition, Long> byTime = new HashMap<>();
+                long since = Math.max(0, startedMs - settings.resumeLookback().toMillis());
+                for (TopicPartition partition : partitions) {
+                    Long next = fannedOut.get(partition);
+                    if (next != null) {
+                        consumer.seek(partition, next);
+                    } else {
+                        byTime.put(partition, since);
+                    }
+                }
+                if (!byTime.isEmpty()) {
+                    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, Duration.ofSeconds(30));
+                    for (TopicPartition partition : byTime.keySet()) {
+                        OffsetAndTimestamp at = found.get(partition);
+                        consumer.seek(partition, at != null ? at.offset() : ends.get(partition));
+                    }
+                }
+                LOG.debug("Gateway consumer starts {} ({} by time since {} ms)", partitions, byTime.size(), since);
+                break;
+            } catch (WakeupException | InterruptException e) {
+                throw e; // the route is stopping
+            } catch (RuntimeException e) {
+                LOG.warn("Gateway consumer could not position its new partitions {} ({}); trying again in a second", partitions, e.toString());
+                try {
+                    TimeUnit.SECONDS.sleep(1);
+                } catch (InterruptedException interrupted) {
+                    throw new InterruptException(interrupted);
+                }
+            }
+        }
+        assignedPartitions.addAndGet(partitions.size());
+        if (!live) {
+            liveSinceMs = System.currentTimeMillis();
+            live = true;
+            LOG.info("Gateway consumer is live: {} partitions assigned and positioned", assignedPartitions.get());
+        }
+    }
+
+    /** Partitions the live consumer was revoked or lost (a deleted topic): only counted. */
+    void unassigned(Collection<TopicPartition> partitions) {
+        assignedPartitions.addAndGet(-partitions.size());
+    }
+
+    /** Whether the live consumer has had its first assignment and positioned it (readiness: the gateway indicator). */
+    public boolean isLive() {
+        return live;
+    }
+
+    /** When the live consumer's first assignment was positioned (0: not yet). */
+    long liveSinceMs() {
+        return liveSinceMs;
+    }
+
+    int assignedPartitions() {
+        return assignedPartitions.get();
     }
 
     /** Queues a record for its subscribers and starts the writes of those that were idle, a few tasks for all. */

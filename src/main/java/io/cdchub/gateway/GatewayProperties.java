@@ -33,7 +33,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxConnections  most WebSocket + SSE clients at once; more are refused with HTTP 503
  * @param subscribeRate   most subscribe actions one connection may send per second (a burst of as many is allowed)
  * @param maxBadMessages  malformed or refused client messages a connection may send before it is closed with 1008
- * @param maxMessageSize  largest client message in bytes (bigger closes the connection with 1009)
+ * @param maxMessageSize  largest client message in characters (bigger closes the connection with 1009); Tomcat allocates
+ *                        a text buffer of this many characters per connection up front, so keep it near what
+ *                        subscribe actions need
  * @param topicRefreshMs  how often new topics matching the gateway's topics are picked up
  * @param resumeLookback  how far before a resume position's subscription time partitions it has no offset for are read
  * @param sendTimeout     longest a frame may take to reach a client before the connection is dropped
@@ -55,7 +57,7 @@ public record GatewayProperties(
         @DefaultValue("10000") int maxConnections,
         @DefaultValue("10") int subscribeRate,
         @DefaultValue("10") int maxBadMessages,
-        @DefaultValue("65536") int maxMessageSize,
+        @DefaultValue("8192") int maxMessageSize,
         @DefaultValue("10000") int topicRefreshMs,
         @DefaultValue("5s") Duration resumeLookback,
         @DefaultValue("30s") Duration sendTimeout,

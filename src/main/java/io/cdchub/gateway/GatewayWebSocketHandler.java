@@ -23,6 +23,7 @@ final class GatewayWebSocketHandler extends TextWebSocketHandler {
         GatewayPrincipal principal = (GatewayPrincipal) session.getAttributes().get(GatewayHandshakeInterceptor.PRINCIPAL);
         Session nativeSession = ((NativeWebSocketSession) session).getNativeSession(Session.class);
         session.setTextMessageSizeLimit(hub.settings().maxMessageSize());
+        session.setBinaryMessageSizeLimit(GatewayConfiguration.BINARY_BUFFER);
         ClientConnection connection = hub.open(principal, new WebSocketOutlet(session, nativeSession,
                 hub.settings().sendTimeout().toMillis(), hub.settings().idleTimeout().toMillis()));
         if (connection == null) {

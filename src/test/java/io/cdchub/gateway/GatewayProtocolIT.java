@@ -130,7 +130,8 @@ class GatewayProtocolIT {
         try (WsClient client = WsClient.connect(portA(), Tokens.granting(ORDERS))) {
             // ping-interval is 2 s in the test app
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> client.pings.get() >= 1);
-            client.send("{\"action\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}");
+            // just over the default cdc.gateway.max-message-size (8,192 characters)
+            client.send("{\"action\":\"ping\",\"pad\":\"" + "x".repeat(8_200) + "\"}");
             assertThat(client.awaitClose()).isEqualTo(1009);
         }
     }

@@ -1,9 +1,5 @@
 package io.cdchub.gateway.clients;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -12,22 +8,14 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntFunction;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
-import org.awaitility.Awaitility;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -67,60 +55,6 @@ final class GatewayClientApps {
 
     static int port(ConfigurableApplicationContext app) {
         return ((WebServerApplicationContext) app).getWebServer().getPort();
-    }
-
-    /**
-     * Waits until the app's gateway delivers changes of every given topic: a Java WebSocket client subscribes to
-     * them and probe rows (statements from {@code probes}, given a fresh number each time) are inserted until one of
-     * each topic arrived. The gateway's consumer starts at the end of its topics once Kafka assigned them, a moment
-     * after start-up; a test that subscribed and inserted before that would wait for a change that never comes.
-     */
-    static void awaitGatewayLive(ConfigurableApplicationContext app, String token, Map<String, IntFunction<String>> probes) {
-        Set<String> seen = ConcurrentHashMap.newKeySet();
-        List<String> frames = new CopyOnWriteArrayList<>();
-        WebSocket.Listener listener = new WebSocket.Listener() {
-            private final StringBuilder text = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                text.append(data);
-                if (last) {
-                    frames.add(text.toString());
-                    try {
-                        JsonNode frame = JSON.readTree(text.toString());
-                        if (frame.has("topic")) {
-                            seen.add(frame.get("topic").asText());
-                        }
-                    } catch (IOException e) {
-                        // recorded in frames
-                    }
-                    text.setLength(0);
-                }
-                socket.request(1);
-                return null;
-            }
-        };
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + port(app) + "/ws/stream?token=" + token), listener).join();
-        try {
-            socket.sendText(JSON.createObjectNode().put("action", "subscribe")
-                    .set("topics", JSON.valueToTree(probes.keySet())).toString(), true).join();
-            AtomicInteger probe = new AtomicInteger(1_000_000);
-            Awaitility.await("the gateway delivering " + probes.keySet() + " (frames: " + frames + ")")
-                    .atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> {
-                        if (frames.stream().anyMatch(f -> f.contains("\"subscribed\""))) {
-                            probes.forEach((topic, sql) -> {
-                                if (!seen.contains(topic)) {
-                                    sql(sql.apply(probe.incrementAndGet()));
-                                }
-                            });
-                        }
-                        return seen.containsAll(probes.keySet());
-                    });
-        } finally {
-            socket.sendClose(WebSocket.NORMAL_CLOSURE, "live").join();
-        }
     }
 
     /** A token valid for an hour that may read the given topics. */

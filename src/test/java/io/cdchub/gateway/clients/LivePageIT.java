@@ -63,8 +63,6 @@ class LivePageIT {
         app = InProcessApp.start(settings);
         base = "http://127.0.0.1:" + GatewayClientApps.port(app);
         TopicReader.awaitCount(TOPIC, 1);
-        GatewayClientApps.awaitGatewayLive(app, GatewayClientApps.token(List.of(TOPIC)),
-                Map.of(TOPIC, id -> "INSERT INTO livepage.orders VALUES (" + id + ", 'probe', 'probe', 0)"));
         browserProfile = TempDirs.create("cdc-hub-chromium-");
     }
 
