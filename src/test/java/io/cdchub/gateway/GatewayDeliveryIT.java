@@ -41,10 +41,11 @@ class GatewayDeliveryIT {
             fast.subscribe(BULK);
             fast.next("subscribed");
             slow.subscribe(BULK);
-            // incompressible 16 KB rows: the slow client's socket buffers fill, then its 200-frame queue
+            // incompressible 16 KB rows: the slow client's socket buffers fill, then its 400-frame queue; the fast client
+            // may fall up to 400 frames behind (on a loaded machine its reader thread gets little CPU) without being cut off
             Random random = new Random(42);
             List<TopicWriter.Out> records = new ArrayList<>();
-            int count = 1500;
+            int count = 2000;
             for (int i = 1; i <= count; i++) {
                 byte[] noise = new byte[12 * 1024];
                 random.nextBytes(noise);
