@@ -16,7 +16,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The gateway tests' shared servers, started once per JVM: a JWKS endpoint (JDK HttpServer) publishing the test RSA
  * and EC keys; instance A capturing schema {@code gw} (tables orders, prices; topics gw.gw.orders, gw.gw.prices) with
- * the gateway on (HS256 secret and the JWKS URL, issuer, audience, aliases, a 400-frame buffer); instance B, a
+ * the gateway on (HS256 secret and the JWKS URL, issuer, audience, aliases, a 200-frame buffer); instance B, a
  * second gateway without a source on the same topics, with the row-level rule (claim tenant_id = column tenant_id)
  * and at most 3 connections.
  */
@@ -60,7 +60,7 @@ final class GatewayTestApps {
                     "ALTER TABLE gw.orders REPLICA IDENTITY FULL",
                     "CREATE TABLE gw.prices (id int PRIMARY KEY, symbol text, price numeric(12,4))");
             settings.putAll(gateway());
-            settings.put("cdc.gateway.buffer", "400");
+            settings.put("cdc.gateway.buffer", "200");
             settings.put("cdc.gateway.ping-interval", "2s");
             settings.put("cdc.gateway.max-bad-messages", "8");
             settings.put("cdc.gateway.subscribe-rate", "5");
