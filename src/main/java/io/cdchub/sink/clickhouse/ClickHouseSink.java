@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.sink.SinkBean;
 import io.cdchub.sink.SinkBatch;
 import io.cdchub.sink.SinkDeadLetters;
 import io.cdchub.sink.SinkMetrics;
@@ -45,7 +46,7 @@ import org.apache.camel.Exchange;
  * that is down or answers 5xx makes the whole batch fail with {@link SinkUnavailableException}; the route
  * retries it with back-off and commits nothing until it is written.
  */
-public class ClickHouseSink {
+public class ClickHouseSink extends SinkBean {
 
     public static final String ROUTE_ID = "kafka-to-clickhouse";
     private static final java.util.Set<String> SINK_COLUMNS = java.util.Set.of(ClickHouseTables.VERSION, ClickHouseTables.IS_DELETED,
@@ -56,37 +57,14 @@ public class ClickHouseSink {
     private final ClickHouseClient client;
     private final ClickHouseTables tables;
     private final SinkDeadLetters deadLetters;
-    private final SinkMetrics metrics;
-    private final SinkSubscription subscription;
-    private final SinkPipeline pipeline;
 
     public ClickHouseSink(SinkProperties.ClickHouse settings, ClickHouseClient client, ClickHouseTables tables, SinkDeadLetters deadLetters,
             SinkMetrics metrics, SinkSubscription subscription) {
+        super("clickhouse", metrics, subscription, settings.batchSize());
         this.settings = settings;
         this.client = client;
         this.tables = tables;
         this.deadLetters = deadLetters;
-        this.metrics = metrics;
-        this.subscription = subscription;
-        this.pipeline = new SinkPipeline("clickhouse", metrics, settings.batchSize());
-    }
-
-    /** Stops the writer thread (a batch it had not finished is not committed and is read again after a restart). */
-    public void close() throws InterruptedException {
-        pipeline.close();
-    }
-
-    /** The Kafka endpoint's topic path (used by the route as {@code {{bean:clickHouseSink.topics}}}). */
-    public String topics() {
-        return subscription.topics();
-    }
-
-    public boolean topicIsPattern() {
-        return subscription.isPattern();
-    }
-
-    public SinkMetrics metrics() {
-        return metrics;
     }
 
     /**

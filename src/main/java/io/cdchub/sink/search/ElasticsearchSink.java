@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.sink.SinkBean;
 import io.cdchub.sink.SinkBatch;
 import io.cdchub.sink.SinkDeadLetters;
 import io.cdchub.sink.SinkMetrics;
@@ -45,7 +46,7 @@ import org.elasticsearch.client.ResponseException;
  * items refused for load (429) or server errors make the batch fail as a whole, like an unreachable cluster: the
  * route retries it with back-off without committing.
  */
-public class ElasticsearchSink {
+public class ElasticsearchSink extends SinkBean {
 
     public static final String ROUTE_ID = "kafka-to-elasticsearch";
     static final String ENDPOINT = "direct:elasticsearch-bulk";
@@ -53,37 +54,15 @@ public class ElasticsearchSink {
     private final SinkProperties.Elasticsearch settings;
     private final ProducerTemplate producer;
     private final SinkDeadLetters deadLetters;
-    private final SinkMetrics metrics;
-    private final SinkSubscription subscription;
     private final IndexTemplates templates;
-    private final SinkPipeline pipeline;
 
     public ElasticsearchSink(SinkProperties.Elasticsearch settings, CamelContext camel, SinkDeadLetters deadLetters, SinkMetrics metrics,
             SinkSubscription subscription, IndexTemplates templates) {
+        super("elasticsearch", metrics, subscription, settings.batchSize());
         this.settings = settings;
         this.producer = camel.createProducerTemplate();
         this.deadLetters = deadLetters;
-        this.metrics = metrics;
-        this.subscription = subscription;
         this.templates = templates;
-        this.pipeline = new SinkPipeline("elasticsearch", metrics, settings.batchSize());
-    }
-
-    /** Stops the writer thread (a batch it had not finished is not committed and is read again after a restart). */
-    public void close() throws InterruptedException {
-        pipeline.close();
-    }
-
-    public String topics() {
-        return subscription.topics();
-    }
-
-    public boolean topicIsPattern() {
-        return subscription.isPattern();
-    }
-
-    public SinkMetrics metrics() {
-        return metrics;
     }
 
     private record Pending(ChangeEvent event, BulkOperation operation) {
