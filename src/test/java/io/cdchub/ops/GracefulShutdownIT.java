@@ -2,14 +2,10 @@ package io.cdchub.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.cdchub.testinfra.AppProcess;
@@ -41,7 +37,7 @@ class GracefulShutdownIT {
         settings.put("logging.level.org.apache.camel.impl.engine.DefaultShutdownStrategy", "DEBUG");
 
         AtomicInteger written = new AtomicInteger();
-        Thread writer = new Thread(() -> writeRows(pg, written), "graceful-writer");
+        Thread writer = new Thread(() -> pg.insertRowsOneByOne(RealServers.DATABASE, "graceful.events", ROWS, written), "graceful-writer");
         int publishedBeforeStop;
         int writtenAtStop;
         long stopMillis;
@@ -67,8 +63,8 @@ class GracefulShutdownIT {
         assertThat(written.get()).isEqualTo(ROWS);
 
         try (AppProcess second = AppProcess.start("graceful-shutdown-2", settings)) {
-            List<Event> events = TopicReader.await(topic, all -> ids(all).size() == ROWS + 1);
-            assertThat(ids(events)).containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(0, ROWS).boxed().toList());
+            List<Event> events = TopicReader.await(topic, all -> TopicReader.rowIds(all).size() == ROWS + 1);
+            assertThat(TopicReader.rowIds(events)).containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(0, ROWS).boxed().toList());
             long changes = events.stream().filter(e -> !e.isTombstone()).count();
             long duplicates = changes - (ROWS + 1);
             System.out.printf("GRACEFUL-SHUTDOWN stopMs=%d writtenAtStop=%d publishedBeforeStop=%d rows=%d events=%d duplicates=%d%n",
@@ -77,25 +73,6 @@ class GracefulShutdownIT {
             // the restart resumed from the flushed offsets: it did not publish what the first run had published again
             assertThat(duplicates).isLessThan(publishedBeforeStop / 10);
             assertThat(second.terminate(90)).isIn(0, 143);
-        }
-    }
-
-    private static Set<Integer> ids(List<Event> events) {
-        return events.stream().filter(e -> !e.isTombstone()).map(e -> e.after().get("id").asInt()).collect(Collectors.toSet());
-    }
-
-    /** A steady load: one row per transaction, committed back to back, before, during and after the stop. */
-    private static void writeRows(PostgresServer pg, AtomicInteger written) {
-        try (Connection c = pg.dataSource(RealServers.DATABASE).getConnection();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO graceful.events VALUES (?, ?)")) {
-            for (int id = 1; id <= ROWS; id++) {
-                insert.setInt(1, id);
-                insert.setString(2, "row " + id);
-                insert.executeUpdate();
-                written.incrementAndGet();
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -7,8 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,7 +94,7 @@ class LeaderElectionIT {
         Map<String, AppProcess> apps = new LinkedHashMap<>();
         Map<String, String> urls = new HashMap<>();
         AtomicInteger written = new AtomicInteger();
-        Thread writer = new Thread(() -> writeRows(pg, written), "leader-writer");
+        Thread writer = new Thread(() -> pg.insertRowsOneByOne(RealServers.DATABASE, "leader.events", ROWS, written), "leader-writer");
         try {
             for (String pod : List.of("source-a", "source-b")) {
                 createReadyPod(pod);
@@ -146,8 +143,8 @@ class LeaderElectionIT {
 
             assertThat(written.get()).isEqualTo(ROWS);
             int total = ROWS + LEADERLESS_ROWS;
-            List<Event> events = TopicReader.await(topic, all -> ids(all).size() == total + 1);
-            assertThat(ids(events)).containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(0, total).boxed().toList());
+            List<Event> events = TopicReader.await(topic, all -> TopicReader.rowIds(all).size() == total + 1);
+            assertThat(TopicReader.rowIds(events)).containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(0, total).boxed().toList());
 
             // duplicates only as replays: every copy of a change carries the change's own LSN
             Map<Integer, Set<Long>> lsnsById = new TreeMap<>();
@@ -226,25 +223,6 @@ class LeaderElectionIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
-        }
-    }
-
-    private static Set<Integer> ids(List<Event> events) {
-        return events.stream().filter(e -> !e.isTombstone()).map(e -> e.after().get("id").asInt()).collect(Collectors.toSet());
-    }
-
-    /** Commits rows one small transaction at a time, so the leader stops between commits. */
-    private static void writeRows(PostgresServer pg, AtomicInteger written) {
-        try (Connection c = pg.dataSource(RealServers.DATABASE).getConnection();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO leader.events VALUES (?, ?)")) {
-            for (int id = 1; id <= ROWS; id++) {
-                insert.setInt(1, id);
-                insert.setString(2, "row " + id);
-                insert.executeUpdate();
-                written.incrementAndGet();
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -53,6 +53,25 @@ public final class PostgresServer {
                 "start");
     }
 
+    /**
+     * Inserts rows (id, 'row ' + id) for ids 1..rows into {@code table} (id int, text) of {@code database}, one row per
+     * transaction committed back to back, counting each commit in {@code written}: a steady load that a stop, kill or
+     * failover lands in between commits.
+     */
+    public void insertRowsOneByOne(String database, String table, int rows, java.util.concurrent.atomic.AtomicInteger written) {
+        try (Connection c = dataSource(database).getConnection();
+             java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO " + table + " VALUES (?, ?)")) {
+            for (int id = 1; id <= rows; id++) {
+                insert.setInt(1, id);
+                insert.setString(2, "row " + id);
+                insert.executeUpdate();
+                written.incrementAndGet();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The server shared by every test in this JVM, started on first use. */
     public static synchronized PostgresServer shared() {
         if (shared == null) {

@@ -99,6 +99,12 @@ public final class TopicReader {
                 .until(() -> readAll(bootstrapServers, topic), condition::test);
     }
 
+    /** The distinct {@code after.id} values of the change events, tombstones left out (copies of a change count once). */
+    public static java.util.Set<Integer> rowIds(List<Event> events) {
+        return events.stream().filter(e -> !e.isTombstone()).map(e -> e.after().get("id").asInt())
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
     /** Waits until the topic holds at least {@code count} records. */
     public static List<Event> awaitCount(String topic, int count) {
         return await(topic, events -> events.size() >= count);
