@@ -218,7 +218,7 @@ public class ConnectorRuntime {
         config.setOffsetStoragePartitions(1);
         config.setOffsetStorageReplicationFactor(hub.topics().replicationFactor());
         config.setOffsetFlushIntervalMs(source.offsetFlushInterval().toMillis());
-        config.setOffsetCommitTimeoutMs(10_000);
+        config.setOffsetCommitTimeoutMs(source.offsetCommitTimeout().toMillis());
         extra.putAll(hub.kafka().clientSettings());
         extra.put("exactnumeric.type", ExactNumericConverter.class.getName());
         config.setAdditionalProperties(extra);

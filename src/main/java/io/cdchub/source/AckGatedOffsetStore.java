@@ -21,7 +21,11 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
     private OffsetBackingStore delegate;
     private PublishLedger ledger;
-    /** How long a commit waits for acknowledgements before it gives up and leaves offsets unchanged: offset.flush.timeout.ms. */
+    /**
+     * How long a commit waits for acknowledgements before it gives up and leaves offsets unchanged: the engine's
+     * offset.flush.timeout.ms (cdc.source.offset-commit-timeout), less a quarter (at most 5 s) kept for writing the
+     * offsets themselves, since the engine abandons the whole commit at that timeout.
+     */
     private Duration ackWait;
 
     protected abstract OffsetBackingStore createDelegate(Map<String, String> workerConfig);
@@ -34,9 +38,14 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
             throw new ConnectException("The offset store needs the engine's 'name' to find its publish ledger");
         }
         ledger = PublishLedger.forEngine(engine);
-        ackWait = Duration.ofMillis(config.getLong(WorkerConfig.OFFSET_COMMIT_TIMEOUT_MS_CONFIG));
+        ackWait = ackWait(Duration.ofMillis(config.getLong(WorkerConfig.OFFSET_COMMIT_TIMEOUT_MS_CONFIG)));
         delegate = createDelegate(settings);
         delegate.configure(config);
+    }
+
+    static Duration ackWait(Duration commitTimeout) {
+        Duration reserve = commitTimeout.dividedBy(4);
+        return commitTimeout.minus(reserve.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : reserve);
     }
 
     @Override

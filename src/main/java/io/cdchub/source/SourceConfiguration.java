@@ -82,7 +82,7 @@ public class SourceConfiguration {
         config.setMaxQueueSize(source.maxQueueSize());
 
         config.setOffsetFlushIntervalMs(source.offsetFlushInterval().toMillis());
-        config.setOffsetCommitTimeoutMs(10_000); // also how long a commit waits for Kafka acknowledgements (AckGatedOffsetStore)
+        config.setOffsetCommitTimeoutMs(source.offsetCommitTimeout().toMillis()); // also bounds the wait for Kafka acknowledgements (AckGatedOffsetStore)
         Map<String, Object> extra = new HashMap<>();
         if (source.offsetStore() == SourceProperties.OffsetStore.KAFKA) {
             config.setOffsetStorage(AckGatedKafkaOffsetStore.class.getName());

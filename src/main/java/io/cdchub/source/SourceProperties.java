@@ -28,6 +28,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param offsetStore         where source offsets are kept: file (under cdc.data-dir) or kafka
  * @param offsetTopic         compacted topic for the kafka offset store
  * @param offsetFlushInterval how often offsets are committed (only ever past changes Kafka acknowledged)
+ * @param offsetCommitTimeout how long one commit may wait for Kafka's acknowledgements of the changes before it
+ *                            (the final commit at shutdown too); a commit that runs out leaves offsets unchanged
  * @param pollInterval        Debezium poll.interval.ms: the wait for more changes; dominates latency
  * @param maxBatchSize        Debezium max.batch.size
  * @param maxQueueSize        Debezium max.queue.size
@@ -50,6 +52,7 @@ public record SourceProperties(
         @DefaultValue("file") OffsetStore offsetStore,
         @DefaultValue("cdc-hub-offsets") String offsetTopic,
         @DefaultValue("1s") Duration offsetFlushInterval,
+        @DefaultValue("30s") Duration offsetCommitTimeout,
         @DefaultValue("5ms") Duration pollInterval,
         @DefaultValue("4096") int maxBatchSize,
         @DefaultValue("16384") int maxQueueSize,
@@ -66,13 +69,13 @@ public record SourceProperties(
     public SourceProperties {
         debezium = debezium == null ? Map.of() : Map.copyOf(debezium);
         if (enabled) {
-            validate(name, database, tables, slot, publication, snapshotMode, heartbeat, offsetTopic, offsetFlushInterval, pollInterval,
-                    maxBatchSize, maxQueueSize, maxEventBytes, publishQueueSize);
+            validate(name, database, tables, slot, publication, snapshotMode, heartbeat, offsetTopic, offsetFlushInterval, offsetCommitTimeout,
+                    pollInterval, maxBatchSize, maxQueueSize, maxEventBytes, publishQueueSize);
         }
     }
 
     private static void validate(String name, Database database, String tables, String slot, String publication, String snapshotMode,
-            Heartbeat heartbeat, String offsetTopic, Duration offsetFlushInterval, Duration pollInterval, int maxBatchSize,
+            Heartbeat heartbeat, String offsetTopic, Duration offsetFlushInterval, Duration offsetCommitTimeout, Duration pollInterval, int maxBatchSize,
             int maxQueueSize, int maxEventBytes, int publishQueueSize) {
         if (name == null || !ENGINE_NAME.matcher(name).matches()) {
             throw new InvalidConfigurationException("cdc.source.name", "must be 1-100 letters, digits, '.', '_' or '-', but is '" + name + "'");
@@ -117,6 +120,9 @@ public record SourceProperties(
         requireText("cdc.source.offset-topic", offsetTopic);
         if (offsetFlushInterval.isNegative()) {
             throw new InvalidConfigurationException("cdc.source.offset-flush-interval", "must not be negative");
+        }
+        if (offsetCommitTimeout.toMillis() < 1000) {
+            throw new InvalidConfigurationException("cdc.source.offset-commit-timeout", "must be at least 1s, but is " + offsetCommitTimeout);
         }
         if (pollInterval.toMillis() < 1) {
             throw new InvalidConfigurationException("cdc.source.poll-interval", "must be at least 1ms, but is " + pollInterval);
