@@ -3,7 +3,10 @@ package io.cdchub.sink;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,8 +20,8 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdchub.source.ConnectValueConverter;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -28,28 +31,13 @@ import org.apache.camel.component.kafka.KafkaConstants;
  * sink needs. {@link #parse} returns null for a tombstone and throws {@link RejectedRecordException} for
  * anything that is not a well-formed change event.
  *
- * @param record   the consumed Kafka record (its exchange in the batch)
- * @param schema   source schema
- * @param table    source table
- * @param op       c, u, d or r
- * @param key      the primary key as a JSON object; null for a table without one
- * @param before   the row before the change (null unless update/delete)
- * @param after    the row after the change (null for a delete)
- * @param lsn      the change's position in PostgreSQL's WAL: the version sinks order changes of a row by
- * @param sourceTsMs when PostgreSQL committed the change
- * @param afterJson the {@code after} object exactly as the record carries it (its bytes), null when there is none
+ * <p>Parsing reads the envelope once as a token stream and keeps only positions: {@code before} and
+ * {@code after} are checked to be objects and remembered as byte ranges of the record's value, and become
+ * trees only when asked for ({@link #before()}, {@link #after()}). A sink that can stream a row from its bytes
+ * ({@link #afterParser()}, {@link #afterJson()}) so never builds one: trees were the largest share of a sink's CPU
+ * time (JFR: 36% of the consumer thread).
  */
-public record ChangeEvent(
-        Exchange record,
-        String schema,
-        String table,
-        String op,
-        ObjectNode key,
-        ObjectNode before,
-        ObjectNode after,
-        long lsn,
-        long sourceTsMs,
-        byte[] afterJson) {
+public final class ChangeEvent {
 
     /** Exact numbers in and out: numeric columns must not go through a double. */
     public static final JsonMapper JSON = JsonMapper.builder()
@@ -62,24 +50,183 @@ public record ChangeEvent(
 
     private static final Set<String> ROW_OPERATIONS = Set.of("c", "u", "d", "r");
     private static final BigInteger MAX_LSN = BigInteger.valueOf(Long.MAX_VALUE);
+    /** The range {@code before}/{@code after} get when they are neither an object nor null. */
+    private static final int[] NOT_AN_OBJECT = {-2, -2};
+
+    private final Exchange record;
+    private final String schema;
+    private final String table;
+    private final String op;
+    private final ObjectNode key;
+    private final long lsn;
+    private final long sourceTsMs;
+    /** The record's value; {@code before} and {@code after} are ranges of it ({@code start < 0}: absent or null). */
+    private final byte[] value;
+    private final int beforeStart;
+    private final int beforeEnd;
+    private final int afterStart;
+    private final int afterEnd;
+    /** {@code after}'s field names in order; null when a name repeats (then only the tree, which keeps the last, is used). */
+    private final List<String> afterFields;
+    // made on first use, by the one thread that handles the event at a time
+    private ObjectNode before;
+    private ObjectNode after;
+
+    private ChangeEvent(Exchange record, String schema, String table, String op, ObjectNode key, long lsn, long sourceTsMs, byte[] value,
+            int beforeStart, int beforeEnd, int afterStart, int afterEnd, List<String> afterFields) {
+        this.record = record;
+        this.schema = schema;
+        this.table = table;
+        this.op = op;
+        this.key = key;
+        this.lsn = lsn;
+        this.sourceTsMs = sourceTsMs;
+        this.value = value;
+        this.beforeStart = beforeStart;
+        this.beforeEnd = beforeEnd;
+        this.afterStart = afterStart;
+        this.afterEnd = afterEnd;
+        this.afterFields = afterFields;
+    }
+
+    /** The consumed Kafka record (its exchange in the batch). */
+    public Exchange record() {
+        return record;
+    }
+
+    /** Source schema. */
+    public String schema() {
+        return schema;
+    }
+
+    /** Source table. */
+    public String table() {
+        return table;
+    }
+
+    /** c, u, d or r. */
+    public String op() {
+        return op;
+    }
+
+    /** The primary key as a JSON object; null for a table without one. */
+    public ObjectNode key() {
+        return key;
+    }
+
+    /** The change's position in PostgreSQL's WAL: the version sinks order changes of a row by. */
+    public long lsn() {
+        return lsn;
+    }
+
+    /** When PostgreSQL committed the change. */
+    public long sourceTsMs() {
+        return sourceTsMs;
+    }
 
     public boolean isDelete() {
         return "d".equals(op);
     }
 
+    /** Whether the event carries the row before the change (updates and deletes of REPLICA IDENTITY FULL tables). */
+    public boolean hasBefore() {
+        return beforeStart >= 0;
+    }
+
+    /** The row before the change (null unless update/delete with the old row). */
+    public ObjectNode before() {
+        if (before == null && beforeStart >= 0) {
+            before = tree(beforeStart, beforeEnd);
+        }
+        return before;
+    }
+
+    /** The row after the change (null for a delete). */
+    public ObjectNode after() {
+        if (after == null && afterStart >= 0) {
+            after = tree(afterStart, afterEnd);
+        }
+        return after;
+    }
+
+    /** The {@code after} object exactly as the record carries it (a copy of its bytes), null when there is none. */
+    public byte[] afterJson() {
+        return afterStart < 0 ? null : Arrays.copyOfRange(value, afterStart, afterEnd);
+    }
+
+    /**
+     * A parser over the {@code after} object's bytes, before its first token, for a sink that streams the row; null
+     * when there is none, or when a field name repeats in it (a tree, {@link #after()}, settles which value counts).
+     */
+    public JsonParser afterParser() {
+        if (afterStart < 0 || afterFields == null) {
+            return null;
+        }
+        try {
+            return JSON.getFactory().createParser(value, afterStart, afterEnd - afterStart);
+        } catch (IOException e) {
+            throw new IllegalStateException("A parser over a byte array cannot fail to open", e);
+        }
+    }
+
+    /** The names of {@link #row()}'s fields, in order. */
+    public List<String> rowFields() {
+        if (!isDelete() && afterFields != null) {
+            return afterFields;
+        }
+        List<String> names = new ArrayList<>();
+        row().fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private ObjectNode tree(int start, int end) {
+        try {
+            return (ObjectNode) READER.readTree(value, start, end - start);
+        } catch (IOException e) {
+            throw new IllegalStateException("A range checked as a JSON object when the event was parsed could not be read again", e);
+        }
+    }
+
     /** The row to write: {@code after}, or for a delete the key columns (plus {@code before}'s, when the table sends them). */
     public ObjectNode row() {
         if (!isDelete()) {
-            return after;
+            return after();
         }
         ObjectNode row = JSON.createObjectNode();
-        if (before != null) {
-            row.setAll(before);
+        if (before() != null) {
+            row.setAll(before());
         }
         if (key != null) {
             row.setAll(key);
         }
         return row;
+    }
+
+    /**
+     * {@code after} with each unchanged TOASTed value, which arrives as Debezium's placeholder, taken from
+     * {@code before} when the table sends the old row (REPLICA IDENTITY FULL); otherwise the placeholder stays
+     * (README: TOAST). {@code after} itself when nothing is replaced.
+     */
+    public ObjectNode afterWithUnchangedToast() {
+        ObjectNode row = after();
+        if (row == null || before() == null) {
+            return row;
+        }
+        ObjectNode out = null;
+        for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            JsonNode value = field.getValue();
+            boolean placeholder = ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.asText(null))
+                    || (value.isArray() && value.size() == 1 && ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.get(0).asText(null)));
+            JsonNode old = before().get(field.getKey());
+            if (placeholder && old != null && !old.equals(value)) {
+                if (out == null) {
+                    out = row.deepCopy();
+                }
+                out.set(field.getKey(), old);
+            }
+        }
+        return out == null ? row : out;
     }
 
     /** Where the record came from, for messages. */
@@ -104,19 +251,17 @@ public record ChangeEvent(
         if (value == null) {
             return null;
         }
-        // Streamed: only the fields a sink uses become trees (before, after and a few of source's); the rest of
-        // the envelope is only checked to be well-formed JSON.
-        JsonNode opNode = null;
-        JsonNode beforeNode = null;
-        JsonNode afterNode = null;
-        JsonNode tsNode = null;
+        // One pass over the tokens; a repeated field counts with its last value, as in a tree.
+        Scalar opValue = null;
+        Scalar tsValue = null;
         boolean sourceIsObject = false;
-        JsonNode schemaNode = null;
-        JsonNode tableNode = null;
-        JsonNode lsnNode = null;
-        JsonNode sourceTsNode = null;
-        int afterStart = -1;
-        int afterEnd = -1;
+        Scalar schemaValue = null;
+        Scalar tableValue = null;
+        Scalar lsnValue = null;
+        Scalar sourceTsValue = null;
+        int[] beforeRange = null;
+        int[] afterRange = null;
+        List<String> afterFields = null;
         try (JsonParser parser = JSON.getFactory().createParser(value)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 parser.skipChildren(); // a malformed array is "Not JSON", as when read whole
@@ -126,31 +271,29 @@ public record ChangeEvent(
                 String field = parser.currentName();
                 JsonToken token = parser.nextToken();
                 switch (field) {
-                    case "op" -> opNode = tree(parser, token);
-                    case "before" -> beforeNode = tree(parser, token);
+                    case "op" -> opValue = Scalar.of(parser, token);
+                    case "before" -> beforeRange = objectRange(parser, token, null);
                     case "after" -> {
-                        int start = (int) parser.currentTokenLocation().getByteOffset();
-                        afterNode = tree(parser, token);
-                        afterStart = token == JsonToken.START_OBJECT ? start : -1;
-                        afterEnd = (int) parser.currentLocation().getByteOffset();
+                        List<String> names = new ArrayList<>(16);
+                        afterRange = objectRange(parser, token, names);
+                        afterFields = afterRange == null || afterRange == NOT_AN_OBJECT || hasRepeats(names) ? null : names;
                     }
-                    case "ts_ms" -> tsNode = tree(parser, token);
+                    case "ts_ms" -> tsValue = Scalar.of(parser, token);
                     case "source" -> {
-                        // as with a tree, a repeated field counts with its last value
                         sourceIsObject = token == JsonToken.START_OBJECT;
-                        schemaNode = null;
-                        tableNode = null;
-                        lsnNode = null;
-                        sourceTsNode = null;
+                        schemaValue = null;
+                        tableValue = null;
+                        lsnValue = null;
+                        sourceTsValue = null;
                         if (sourceIsObject) {
                             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                                 String sourceField = parser.currentName();
                                 JsonToken sourceToken = parser.nextToken();
                                 switch (sourceField) {
-                                    case "schema" -> schemaNode = tree(parser, sourceToken);
-                                    case "table" -> tableNode = tree(parser, sourceToken);
-                                    case "lsn" -> lsnNode = tree(parser, sourceToken);
-                                    case "ts_ms" -> sourceTsNode = tree(parser, sourceToken);
+                                    case "schema" -> schemaValue = Scalar.of(parser, sourceToken);
+                                    case "table" -> tableValue = Scalar.of(parser, sourceToken);
+                                    case "lsn" -> lsnValue = Scalar.of(parser, sourceToken);
+                                    case "ts_ms" -> sourceTsValue = Scalar.of(parser, sourceToken);
                                     default -> parser.skipChildren();
                                 }
                             }
@@ -167,63 +310,120 @@ public record ChangeEvent(
         } catch (IOException e) {
             throw new RejectedRecordException("Not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
-        String op = opNode == null ? null : opNode.asText(null);
+        String op = opValue == null ? null : opValue.text();
         if (op == null || !ROW_OPERATIONS.contains(op)) {
-            throw new RejectedRecordException("Not a row change: op is " + opNode);
+            throw new RejectedRecordException("Not a row change: op is " + (opValue == null ? "null" : opValue.json()));
         }
-        String schema = !sourceIsObject || schemaNode == null ? null : schemaNode.asText(null);
-        String table = !sourceIsObject || tableNode == null ? null : tableNode.asText(null);
+        String schema = !sourceIsObject || schemaValue == null ? null : schemaValue.text();
+        String table = !sourceIsObject || tableValue == null ? null : tableValue.text();
         if (schema == null || table == null || schema.isEmpty() || table.isEmpty()) {
             throw new RejectedRecordException("Change event without source.schema/source.table");
         }
-        long lsn = lsn(lsnNode);
-        ObjectNode before = object(beforeNode, "before");
-        ObjectNode after = object(afterNode, "after");
-        if (!"d".equals(op) && after == null) {
+        long lsn = lsn(lsnValue);
+        if (beforeRange == NOT_AN_OBJECT) {
+            throw new RejectedRecordException("'before' is not a JSON object");
+        }
+        if (afterRange == NOT_AN_OBJECT) {
+            throw new RejectedRecordException("'after' is not a JSON object");
+        }
+        if (!"d".equals(op) && afterRange == null) {
             throw new RejectedRecordException("A '" + op + "' change event needs an 'after' row");
         }
         ObjectNode key = key(message.getHeader(KafkaConstants.KEY));
-        if ("d".equals(op) && key == null && before == null) {
+        if ("d".equals(op) && key == null && beforeRange == null) {
             throw new RejectedRecordException("A delete needs a key or a 'before' row");
         }
-        long envelopeTs = tsNode == null ? 0 : tsNode.asLong(0);
-        long tsMs = sourceTsNode == null ? envelopeTs : sourceTsNode.asLong(envelopeTs);
-        byte[] afterJson = after != null && afterStart >= 0 && afterEnd > afterStart && afterEnd <= value.length
-                && value[afterStart] == '{' && value[afterEnd - 1] == '}' ? java.util.Arrays.copyOfRange(value, afterStart, afterEnd) : null;
-        return new ChangeEvent(record, schema, table, op, key, before, after, lsn, tsMs, afterJson);
+        long envelopeTs = tsValue == null ? 0 : tsValue.asLong(0);
+        long tsMs = sourceTsValue == null ? envelopeTs : sourceTsValue.asLong(envelopeTs);
+        return new ChangeEvent(record, schema, table, op, key, lsn, tsMs, value,
+                beforeRange == null ? -1 : beforeRange[0], beforeRange == null ? -1 : beforeRange[1],
+                afterRange == null ? -1 : afterRange[0], afterRange == null ? -1 : afterRange[1], afterFields);
     }
 
-    /** The value the parser is at, as a tree (exact numbers); JSON null as {@link NullNode}. */
-    private static JsonNode tree(JsonParser parser, JsonToken token) throws IOException {
+    /**
+     * The byte range of the object the parser is at (its top-level field names added to {@code names}, when given), or
+     * null for JSON null.
+     */
+    private static int[] objectRange(JsonParser parser, JsonToken token, List<String> names) throws IOException {
         if (token == JsonToken.VALUE_NULL) {
-            return NullNode.getInstance();
+            return null;
         }
-        return READER.readTree(parser);
+        if (token != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            return NOT_AN_OBJECT; // refused once the envelope's other fields are checked, as before streaming
+        }
+        int start = (int) parser.currentTokenLocation().getByteOffset();
+        if (names == null) {
+            parser.skipChildren();
+        } else {
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                names.add(parser.currentName());
+                parser.nextToken();
+                parser.skipChildren();
+            }
+        }
+        return new int[] {start, (int) parser.currentLocation().getByteOffset()};
     }
 
-    private static long lsn(JsonNode node) {
-        if (node == null || node.isNull()) {
+    private static boolean hasRepeats(List<String> names) {
+        for (int i = 1; i < names.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (names.get(i).equals(names.get(j))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A scalar of the envelope as its text (null for JSON null); objects and arrays are skipped and kept as their kind. */
+    private record Scalar(JsonToken token, String text) {
+
+        static Scalar of(JsonParser parser, JsonToken token) throws IOException {
+            if (token.isScalarValue()) {
+                return new Scalar(token, token == JsonToken.VALUE_NULL ? null : parser.getText());
+            }
+            parser.skipChildren();
+            return new Scalar(token, null);
+        }
+
+        /** The value as it would read in JSON, for messages. */
+        String json() {
+            if (token == JsonToken.VALUE_STRING) {
+                return JsonNodeFactory.instance.textNode(text).toString();
+            }
+            return text != null ? text : token == JsonToken.START_OBJECT ? "{...}" : token == JsonToken.START_ARRAY ? "[...]" : "null";
+        }
+
+        /** A number, or a string holding one, as a long (as JsonNode.asLong does); otherwise the default. */
+        long asLong(long otherwise) {
+            if (text == null || token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
+                return token == JsonToken.VALUE_TRUE ? 1 : otherwise;
+            }
+            try {
+                return token == JsonToken.VALUE_NUMBER_FLOAT ? new java.math.BigDecimal(text).longValue() : Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                return otherwise;
+            }
+        }
+    }
+
+    private static long lsn(Scalar scalar) {
+        if (scalar == null || scalar.token() == JsonToken.VALUE_NULL) {
             throw new RejectedRecordException("Change event without source.lsn: sinks order changes by it");
         }
         try {
-            BigInteger lsn = node.isNumber() ? node.bigIntegerValue() : new BigInteger(node.asText());
+            if (scalar.text() == null || scalar.token() == JsonToken.VALUE_TRUE || scalar.token() == JsonToken.VALUE_FALSE) {
+                throw new NumberFormatException();
+            }
+            BigInteger lsn = scalar.token() == JsonToken.VALUE_NUMBER_FLOAT ? new java.math.BigDecimal(scalar.text()).toBigInteger() : new BigInteger(scalar.text());
             if (lsn.signum() < 0 || lsn.compareTo(MAX_LSN) > 0) {
                 throw new NumberFormatException();
             }
             return lsn.longValue();
         } catch (NumberFormatException e) {
-            throw new RejectedRecordException("source.lsn is not a non-negative 63-bit number: " + node);
+            throw new RejectedRecordException("source.lsn is not a non-negative 63-bit number: " + scalar.json());
         }
-    }
-
-    private static ObjectNode object(JsonNode node, String field) {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isObject()) {
-            throw new RejectedRecordException("'" + field + "' is not a JSON object");
-        }
-        return (ObjectNode) node;
     }
 
     private static ObjectNode key(Object header) {

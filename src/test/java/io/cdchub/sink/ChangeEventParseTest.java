@@ -42,6 +42,23 @@ class ChangeEventParseTest {
     }
 
     @Test
+    void streamsAfterUnlessAFieldRepeats() throws Exception {
+        String source = ",\"source\":{\"schema\":\"s\",\"table\":\"t\",\"lsn\":1},\"op\":\"u\"}";
+        ChangeEvent event = ChangeEvent.parse(record("{\"before\":{\"id\":1,\"v\":0},\"after\":{\"id\":1,\"v\":2}" + source, "{\"id\":1}"));
+        assertThat(event.rowFields()).containsExactly("id", "v");
+        assertThat(event.hasBefore()).isTrue();
+        try (var parser = event.afterParser()) {
+            assertThat((Object) ChangeEvent.JSON.readTree(parser)).isEqualTo(event.after());
+        }
+        ChangeEvent repeated = ChangeEvent.parse(record("{\"after\":{\"id\":1,\"v\":2,\"v\":3}" + source, "{\"id\":1}"));
+        assertThat(repeated.afterParser()).as("a tree decides which value counts").isNull();
+        assertThat(repeated.after().get("v").asInt()).isEqualTo(3);
+        assertThat(repeated.rowFields()).containsExactly("id", "v");
+        assertThatThrownBy(() -> ChangeEvent.parse(record("{\"before\":7,\"after\":{}" + source, null)))
+                .isInstanceOf(RejectedRecordException.class).hasMessage("'before' is not a JSON object");
+    }
+
+    @Test
     void envelopeTimeWhenSourceHasNone() {
         ChangeEvent event = ChangeEvent.parse(record("{\"op\":\"d\",\"ts_ms\":7,\"source\":{\"schema\":\"s\",\"table\":\"t\",\"lsn\":\"12\"},\"after\":null}", "{\"id\":1}"));
         assertThat(event.sourceTsMs()).isEqualTo(7);

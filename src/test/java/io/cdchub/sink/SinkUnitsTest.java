@@ -37,15 +37,39 @@ class SinkUnitsTest {
         assertThat(ClickHouseTypes.nullable("UUID")).isEqualTo("Nullable(UUID)");
     }
 
+    /** The JSONEachRow text ClickHouseTypes.write gives for a JSON value and a column type, from text and from a tree. */
+    static String written(String value, String type) throws Exception {
+        String fromText = written(ChangeEvent.JSON.getFactory().createParser(value), type, true);
+        String fromTree = written(ChangeEvent.JSON.readTree(value).traverse(ChangeEvent.JSON), type, false);
+        assertThat(fromTree).as("the same from a tree").isEqualTo(fromText);
+        return fromText;
+    }
+
+    private static String written(com.fasterxml.jackson.core.JsonParser in, String type, boolean fromText) throws Exception {
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (in; com.fasterxml.jackson.core.JsonGenerator out = ChangeEvent.JSON.getFactory().createGenerator(text)) {
+            ClickHouseTypes.write(in, in.nextToken(), ClickHouseTypes.Column.of("c", type), out, fromText);
+        }
+        return text.toString();
+    }
+
     @Test
-    void valuesClickHouseCannotHoldAreRefused() throws Exception {
-        assertThat(ClickHouseTypes.convert("b", json("{\"v\":true}").get("v"), "Nullable(UInt8)").asInt()).isEqualTo(1);
-        assertThat(ClickHouseTypes.convert("j", json("{\"v\":{\"a\":1}}").get("v"), "Nullable(String)").asText()).isEqualTo("{\"a\":1}");
-        assertThat(ClickHouseTypes.convert("a", json("{\"v\":null}").get("v"), "Array(Nullable(Int32))").isArray()).isTrue();
-        assertThatThrownBy(() -> ClickHouseTypes.convert("d", json("{\"v\":\"1960-01-01\"}").get("v"), "Nullable(Date)"))
+    void valuesAreWrittenAsClickHouseTakesThemAndThoseItCannotHoldAreRefused() throws Exception {
+        assertThat(written("true", "Nullable(UInt8)")).isEqualTo("1");
+        assertThat(written("{\"a\":1}", "Nullable(String)")).isEqualTo("\"{\\\"a\\\":1}\"");
+        assertThat(written("12", "String")).isEqualTo("\"12\"");
+        assertThat(written("null", "Array(Nullable(Int32))")).isEqualTo("[]");
+        assertThat(written("[1,null,true]", "Array(Nullable(UInt8))")).isEqualTo("[1,null,1]");
+        assertThat(written("\"NaN\"", "Nullable(Float64)")).isEqualTo("null");
+        assertThat(written("123456789012345678901234567890.000001", "Nullable(Decimal(38, 6))")).isEqualTo("123456789012345678901234567890.000001");
+        assertThat(written("\"a\\\"b\u00e9\"", "String")).isEqualTo("\"a\\\"b\u00e9\"");
+        assertThat(written("\"2020-01-02T03:04:05Z\"", "DateTime('UTC')")).isEqualTo("\"2020-01-02T03:04:05Z\"");
+        assertThatThrownBy(() -> written("\"1960-01-01\"", "Nullable(Date)"))
                 .isInstanceOf(RejectedRecordException.class).hasMessageContaining("outside the range");
-        assertThatThrownBy(() -> ClickHouseTypes.convert("id", json("{\"v\":null}").get("v"), "Int32"))
+        assertThatThrownBy(() -> written("null", "Int32"))
                 .isInstanceOf(RejectedRecordException.class).hasMessageContaining("not Nullable");
+        assertThatThrownBy(() -> written("1", "Array(Nullable(Int32))"))
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("not an array");
     }
 
     @Test

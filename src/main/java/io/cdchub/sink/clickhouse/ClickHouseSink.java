@@ -7,13 +7,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
@@ -25,7 +25,6 @@ import io.cdchub.sink.SinkPipeline;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.SinkSubscription;
 import io.cdchub.sink.SinkUnavailableException;
-import io.cdchub.source.ConnectValueConverter;
 import org.apache.camel.Exchange;
 
 /**
@@ -100,9 +99,10 @@ public class ClickHouseSink extends SinkBean {
         List<Insert> inserts = new ArrayList<>(byTable.size());
         for (Map.Entry<String, List<ChangeEvent>> entry : byTable.entrySet()) {
             ClickHouseTables.Table table = tables.prepare(entry.getKey(), entry.getValue());
+            Map<String, ClickHouseTypes.Column> columns = ClickHouseTypes.columns(table.columns());
             List<Row> rows = pipeline.convert(entry.getValue(), event -> {
                 try {
-                    return new Row(event, line(event, table, syncedAt));
+                    return new Row(event, line(event, columns, syncedAt));
                 } catch (RejectedRecordException e) {
                     deadLetter(event.record(), e);
                     return null;
@@ -144,37 +144,40 @@ public class ClickHouseSink extends SinkBean {
         }
     }
 
-    /** One JSONEachRow line: the row's columns the table has, converted to its types, then the sink's own columns. */
-    private byte[] line(ChangeEvent event, ClickHouseTables.Table table, String syncedAt) {
-        Map<String, String> columns = table.columns();
-        ObjectNode row = event.row();
-        // written straight out (no intermediate object); a row's field names are unique, as in an ObjectNode
+    /**
+     * One JSONEachRow line: the row's columns the table has, converted to its types, then the sink's own columns.
+     * Streamed from the record's own {@code after} bytes when the event has nothing to fill in from the old row;
+     * otherwise from the row's tree (deletes, REPLICA IDENTITY FULL updates).
+     */
+    private static byte[] line(ChangeEvent event, Map<String, ClickHouseTypes.Column> columns, String syncedAt) {
+        JsonParser streamed = event.isDelete() || event.hasBefore() ? null : event.afterParser();
+        ObjectNode tree = streamed != null ? null : event.isDelete() ? event.row() : event.afterWithUnchangedToast();
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
-        try (JsonGenerator out = ChangeEvent.WRITER.createGenerator(buffer)) {
+        try (JsonParser in = streamed != null ? streamed : tree.traverse(ChangeEvent.JSON);
+             JsonGenerator out = ChangeEvent.JSON.getFactory().createGenerator(buffer)) {
             out.writeStartObject();
             java.util.Set<String> written = event.isDelete() ? new java.util.HashSet<>() : null;
-            for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                String type = columns.get(field.getKey());
-                if (type == null) {
-                    continue; // a user-supplied table without this column (or add-columns off)
+            in.nextToken(); // the row's START_OBJECT
+            while (in.nextToken() == JsonToken.FIELD_NAME) {
+                String name = in.currentName();
+                JsonToken token = in.nextToken();
+                ClickHouseTypes.Column column = columns.get(name);
+                if (column == null || SINK_COLUMNS.contains(name)) {
+                    // not in a user-supplied table (or add-columns off); or a sink column, whose own value always wins
+                    in.skipChildren();
+                    continue;
                 }
-                JsonNode value = unchangedToast(event, field.getKey(), field.getValue());
-                JsonNode converted = ClickHouseTypes.convert(field.getKey(), value, type);
-                if (SINK_COLUMNS.contains(field.getKey())) {
-                    continue; // the sink's own value is written below (it always won)
-                }
-                out.writeFieldName(field.getKey());
-                writeValue(out, converted);
+                out.writeFieldName(name);
+                ClickHouseTypes.write(in, token, column, out, streamed != null);
                 if (written != null) {
-                    written.add(field.getKey());
+                    written.add(name);
                 }
             }
             if (written != null) {
                 // columns the delete does not carry must still be valid for their (Nullable) types
-                for (Map.Entry<String, String> column : columns.entrySet()) {
-                    if (!written.contains(column.getKey()) && !column.getKey().startsWith("_") && column.getValue().startsWith("Array(")) {
-                        out.writeFieldName(column.getKey());
+                for (ClickHouseTypes.Column column : columns.values()) {
+                    if (!written.contains(column.name()) && !column.name().startsWith("_") && column.kind() == ClickHouseTypes.Kind.ARRAY) {
+                        out.writeFieldName(column.name());
                         out.writeStartArray();
                         out.writeEndArray();
                     }
@@ -191,39 +194,6 @@ public class ClickHouseSink extends SinkBean {
         }
         buffer.write('\n');
         return buffer.toByteArray();
-    }
-
-    /** Scalars written directly: {@code writeTree} sets up a serializer for every value (JFR: ~10% of converting). */
-    private static void writeValue(JsonGenerator out, JsonNode value) throws IOException {
-        if (value == null || value.isNull()) {
-            out.writeNull();
-        } else if (value.isTextual()) {
-            out.writeString(value.textValue());
-        } else if (value.isBigDecimal()) {
-            out.writeNumber(value.decimalValue());
-        } else if (value.isInt() || value.isLong()) {
-            out.writeNumber(value.longValue());
-        } else if (value.isBoolean()) {
-            out.writeBoolean(value.booleanValue());
-        } else {
-            out.writeTree(value);
-        }
-    }
-
-    /**
-     * An unchanged TOASTed value arrives as Debezium's placeholder; the old row has the real value when the table
-     * uses REPLICA IDENTITY FULL. Otherwise the placeholder is kept (README: TOAST).
-     */
-    private static JsonNode unchangedToast(ChangeEvent event, String column, JsonNode value) {
-        boolean placeholder = value != null && (ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.asText(null))
-                || (value.isArray() && value.size() == 1 && ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.get(0).asText(null))));
-        if (placeholder && event.before() != null) {
-            JsonNode old = event.before().get(column);
-            if (old != null && !old.equals(value)) {
-                return old;
-            }
-        }
-        return value;
     }
 
     private void deadLetter(Exchange record, RuntimeException reason) {

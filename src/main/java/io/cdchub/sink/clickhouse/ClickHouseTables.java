@@ -2,7 +2,6 @@ package io.cdchub.sink.clickhouse;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -83,15 +82,14 @@ public class ClickHouseTables {
         }
         if (settings.addColumns() && isManaged(table)) {
             Set<String> missing = new LinkedHashSet<>();
-            com.fasterxml.jackson.databind.node.ObjectNode checked = null;
+            List<String> checked = null;
             for (ChangeEvent event : events) {
-                com.fasterxml.jackson.databind.node.ObjectNode row = event.row();
-                if (checked != null && sameFieldNames(checked, row)) {
+                List<String> fields = event.rowFields();
+                if (fields == checked || fields.equals(checked)) {
                     continue; // the same columns as the row checked last: nothing new to find
                 }
-                checked = row;
-                for (Iterator<String> fields = row.fieldNames(); fields.hasNext(); ) {
-                    String field = fields.next();
+                checked = fields;
+                for (String field : fields) {
                     if (!table.columns().containsKey(field)) {
                         missing.add(field);
                     }
@@ -102,20 +100,6 @@ public class ClickHouseTables {
             }
         }
         return table;
-    }
-
-    private static boolean sameFieldNames(com.fasterxml.jackson.databind.node.ObjectNode a, com.fasterxml.jackson.databind.node.ObjectNode b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        Iterator<String> x = a.fieldNames();
-        Iterator<String> y = b.fieldNames();
-        while (x.hasNext()) {
-            if (!x.next().equals(y.next())) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -1,13 +1,13 @@
 package io.cdchub.sink.clickhouse;
 
+import java.io.IOException;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.IntNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.TextNode;
+import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
 
 /**
@@ -85,54 +85,134 @@ public final class ClickHouseTypes {
         return type.startsWith("Array(") || type.startsWith("Nullable(") ? type : "Nullable(" + type + ")";
     }
 
-    /**
-     * The JSONEachRow value for a column of this ClickHouse type.
-     *
-     * @throws RejectedRecordException when ClickHouse cannot hold the value (a date outside its range, a NULL key)
-     */
-    public static JsonNode convert(String column, JsonNode value, String type) {
-        boolean nullable = type.startsWith("Nullable(");
-        String base = nullable ? type.substring("Nullable(".length(), type.length() - 1) : type;
-        if (value == null || value.isNull()) {
+    /** How a column's values are written: the conversions {@link #write} applies, by the column's ClickHouse type. */
+    enum Kind {
+        /** String: other JSON values become their JSON text. */
+        STRING,
+        /** UInt8 (PostgreSQL boolean): true/false become 1/0. */
+        UINT8,
+        /** Float32/Float64: PostgreSQL's NaN and infinities (strings) become NULL, JSONEachRow has no form for them. */
+        FLOAT,
+        /** Date and DateTime('UTC'): years outside 1970..2105 are refused. */
+        DATE,
+        /** Array(...): each element converted for the element type; NULL becomes []. */
+        ARRAY,
+        /** Anything else: the value as it is. */
+        AS_IS
+    }
+
+    /** A table column as {@link #write} needs it: its name, its type, the conversion, and for arrays the element's. */
+    public record Column(String name, String type, Kind kind, boolean nullable, Column element) {
+
+        public static Column of(String name, String type) {
+            boolean nullable = type.startsWith("Nullable(");
+            String base = nullable ? type.substring("Nullable(".length(), type.length() - 1) : type;
             if (base.startsWith("Array(")) {
-                return JsonNodeFactory.instance.arrayNode();
+                String element = base.substring("Array(".length(), base.length() - 1);
+                return new Column(name, type, Kind.ARRAY, nullable, of(name, element.startsWith("Nullable(") ? element : "Nullable(" + element + ")"));
             }
-            if (!nullable) {
-                throw new RejectedRecordException("Column '" + column + "' is NULL, but its ClickHouse type " + type + " is not Nullable");
-            }
-            return NullNode.instance;
-        }
-        if (base.startsWith("Array(")) {
-            if (!value.isArray()) {
-                throw new RejectedRecordException("Column '" + column + "' is not an array, but its ClickHouse type is " + type);
-            }
-            String element = base.substring("Array(".length(), base.length() - 1);
-            ArrayNode out = JsonNodeFactory.instance.arrayNode(value.size());
-            for (JsonNode item : value) {
-                out.add(convert(column, item, element.startsWith("Nullable(") ? element : "Nullable(" + element + ")"));
-            }
-            return out;
-        }
-        switch (base) {
-            case "String":
-                return value.isTextual() ? value : TextNode.valueOf(value.toString());
-            case "UInt8":
-                return value.isBoolean() ? IntNode.valueOf(value.booleanValue() ? 1 : 0) : value;
-            case "Float32":
-            case "Float64":
-                // PostgreSQL's NaN and infinities arrive as strings; ClickHouse's JSON input has no form for them
-                return value.isTextual() && nullable ? NullNode.instance : value;
-            case "Date":
-                return checkYear(column, value, 1970, 2105);
-            case "DateTime('UTC')":
-                return checkYear(column, value, 1970, 2105);
-            default:
-                return value;
+            Kind kind = switch (base) {
+                case "String" -> Kind.STRING;
+                case "UInt8" -> Kind.UINT8;
+                case "Float32", "Float64" -> Kind.FLOAT;
+                case "Date", "DateTime('UTC')" -> Kind.DATE;
+                default -> Kind.AS_IS;
+            };
+            return new Column(name, type, kind, nullable, null);
         }
     }
 
-    private static JsonNode checkYear(String column, JsonNode value, int first, int last) {
-        String text = value.asText();
+    /** The columns of a table (name to ClickHouse type) as {@link Column}s, in the same order. */
+    public static Map<String, Column> columns(Map<String, String> types) {
+        Map<String, Column> columns = new java.util.LinkedHashMap<>();
+        types.forEach((name, type) -> columns.put(name, Column.of(name, type)));
+        return columns;
+    }
+
+    /**
+     * Writes the value the parser is at ({@code token}, its current token) as the JSONEachRow value for the column,
+     * token by token, and leaves the parser on the value's last token. Numbers keep their exact text: from a record's
+     * bytes ({@code fromText}) as written there, from a tree as its exact number.
+     *
+     * @throws RejectedRecordException when ClickHouse cannot hold the value (a date outside its range, a NULL key)
+     */
+    public static void write(JsonParser in, JsonToken token, Column column, JsonGenerator out, boolean fromText) throws IOException {
+        if (token == JsonToken.VALUE_NULL) {
+            if (column.kind() == Kind.ARRAY) {
+                out.writeStartArray();
+                out.writeEndArray();
+            } else if (!column.nullable()) {
+                throw new RejectedRecordException("Column '" + column.name() + "' is NULL, but its ClickHouse type " + column.type() + " is not Nullable");
+            } else {
+                out.writeNull();
+            }
+            return;
+        }
+        switch (column.kind()) {
+            case ARRAY -> {
+                if (token != JsonToken.START_ARRAY) {
+                    throw new RejectedRecordException("Column '" + column.name() + "' is not an array, but its ClickHouse type is " + column.type());
+                }
+                out.writeStartArray();
+                for (JsonToken element = in.nextToken(); element != JsonToken.END_ARRAY; element = in.nextToken()) {
+                    write(in, element, column.element(), out, fromText);
+                }
+                out.writeEndArray();
+            }
+            case STRING -> {
+                if (token == JsonToken.VALUE_STRING) {
+                    out.writeString(in.getTextCharacters(), in.getTextOffset(), in.getTextLength());
+                } else if (token.isStructStart()) {
+                    out.writeString(ChangeEvent.JSON.readTree(in).toString()); // json/jsonb/composite: the JSON text
+                } else {
+                    out.writeString(in.getText());
+                }
+            }
+            case UINT8 -> {
+                if (token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
+                    out.writeNumber(token == JsonToken.VALUE_TRUE ? 1 : 0);
+                } else {
+                    copy(in, token, out, fromText);
+                }
+            }
+            case FLOAT -> {
+                if (token == JsonToken.VALUE_STRING && column.nullable()) {
+                    out.writeNull();
+                } else {
+                    copy(in, token, out, fromText);
+                }
+            }
+            case DATE -> {
+                checkYear(column, token.isStructStart() ? "" : in.getText(), 1970, 2105);
+                copy(in, token, out, fromText);
+            }
+            default -> copy(in, token, out, fromText);
+        }
+    }
+
+    /** The value as it is. */
+    private static void copy(JsonParser in, JsonToken token, JsonGenerator out, boolean fromText) throws IOException {
+        switch (token) {
+            case VALUE_STRING -> out.writeString(in.getTextCharacters(), in.getTextOffset(), in.getTextLength());
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                if (fromText) {
+                    out.writeNumber(in.getTextCharacters(), in.getTextOffset(), in.getTextLength());
+                } else {
+                    Number number = in.getNumberValue();
+                    if (number instanceof java.math.BigDecimal decimal) {
+                        out.writeNumber(decimal);
+                    } else {
+                        out.writeNumber(in.getText());
+                    }
+                }
+            }
+            case VALUE_TRUE, VALUE_FALSE -> out.writeBoolean(token == JsonToken.VALUE_TRUE);
+            case START_OBJECT, START_ARRAY -> out.writeTree(ChangeEvent.JSON.readTree(in));
+            default -> out.writeNull();
+        }
+    }
+
+    private static void checkYear(Column column, String text, int first, int last) {
         int year = -1;
         if (text.length() >= 5 && text.charAt(4) == '-') {
             try {
@@ -142,9 +222,8 @@ public final class ClickHouseTypes {
             }
         }
         if (year < first || year > last) {
-            throw new RejectedRecordException("Column '" + column + "' is '" + text + "', outside the range of ClickHouse's Date/DateTime ("
+            throw new RejectedRecordException("Column '" + column.name() + "' is '" + text + "', outside the range of ClickHouse's Date/DateTime ("
                     + first + ".." + last + ")");
         }
-        return value;
     }
 }

@@ -10,8 +10,6 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.util.BinaryData;
 import co.elastic.clients.util.ContentType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
 import io.cdchub.sink.SinkBean;
@@ -22,7 +20,6 @@ import io.cdchub.sink.SinkPipeline;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.SinkSubscription;
 import io.cdchub.sink.SinkUnavailableException;
-import io.cdchub.source.ConnectValueConverter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -119,14 +116,14 @@ public class ElasticsearchSink extends SinkBean {
     /**
      * The document as it goes into the bulk request. A row with nothing to take from the old row is the record's
      * own {@code after} bytes, passed through as they are (exact numbers, no re-serialisation); otherwise
-     * {@link #document}.
+     * {@link ChangeEvent#afterWithUnchangedToast}.
      */
     private static Object rawDocument(ChangeEvent event) {
         byte[] json = event.afterJson();
-        if (event.before() == null && json != null && oneLine(json)) {
+        if (!event.hasBefore() && json != null && oneLine(json)) {
             return BinaryData.of(json, ContentType.APPLICATION_JSON);
         }
-        return document(event);
+        return event.afterWithUnchangedToast();
     }
 
     /** A bulk request is newline-delimited: JSON with line breaks between its tokens is written again instead. */
@@ -137,29 +134,6 @@ public class ElasticsearchSink extends SinkBean {
             }
         }
         return true;
-    }
-
-    /** The row; an unchanged TOASTed value (Debezium's placeholder) is taken from the old row when the table sends it. */
-    private static ObjectNode document(ChangeEvent event) {
-        ObjectNode row = event.after();
-        if (event.before() == null) {
-            return row;
-        }
-        ObjectNode out = null;
-        for (var fields = row.fields(); fields.hasNext(); ) {
-            var field = fields.next();
-            JsonNode value = field.getValue();
-            boolean placeholder = ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.asText(null))
-                    || (value.isArray() && value.size() == 1 && ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.get(0).asText(null)));
-            JsonNode old = event.before().get(field.getKey());
-            if (placeholder && old != null && !old.equals(value)) {
-                if (out == null) {
-                    out = row.deepCopy();
-                }
-                out.set(field.getKey(), old);
-            }
-        }
-        return out == null ? row : out;
     }
 
     /** Sends the operations; a request refused as a whole (too large, malformed) is halved until the refused item is alone. */
