@@ -57,7 +57,8 @@ public final class ChangeEvent {
     private final String schema;
     private final String table;
     private final String op;
-    private final ObjectNode key;
+    /** The record key's bytes, checked to be a JSON object of key columns; null for a table without a primary key. */
+    private final byte[] keyJson;
     private final long lsn;
     private final long sourceTsMs;
     /** The record's value; {@code before} and {@code after} are ranges of it ({@code start < 0}: absent or null). */
@@ -69,16 +70,17 @@ public final class ChangeEvent {
     /** {@code after}'s field names in order; null when a name repeats (then only the tree, which keeps the last, is used). */
     private final List<String> afterFields;
     // made on first use, by the one thread that handles the event at a time
+    private ObjectNode key;
     private ObjectNode before;
     private ObjectNode after;
 
-    private ChangeEvent(Exchange record, String schema, String table, String op, ObjectNode key, long lsn, long sourceTsMs, byte[] value,
+    private ChangeEvent(Exchange record, String schema, String table, String op, byte[] keyJson, long lsn, long sourceTsMs, byte[] value,
             int beforeStart, int beforeEnd, int afterStart, int afterEnd, List<String> afterFields) {
         this.record = record;
         this.schema = schema;
         this.table = table;
         this.op = op;
-        this.key = key;
+        this.keyJson = keyJson;
         this.lsn = lsn;
         this.sourceTsMs = sourceTsMs;
         this.value = value;
@@ -111,6 +113,13 @@ public final class ChangeEvent {
 
     /** The primary key as a JSON object; null for a table without one. */
     public ObjectNode key() {
+        if (key == null && keyJson != null) {
+            try {
+                key = (ObjectNode) READER.readTree(keyJson);
+            } catch (IOException e) {
+                throw new IllegalStateException("A key checked as a JSON object when the event was parsed could not be read again", e);
+            }
+        }
         return key;
     }
 
@@ -196,8 +205,8 @@ public final class ChangeEvent {
         if (before() != null) {
             row.setAll(before());
         }
-        if (key != null) {
-            row.setAll(key);
+        if (key() != null) {
+            row.setAll(key());
         }
         return row;
     }
@@ -329,7 +338,7 @@ public final class ChangeEvent {
         if (!"d".equals(op) && afterRange == null) {
             throw new RejectedRecordException("A '" + op + "' change event needs an 'after' row");
         }
-        ObjectNode key = key(message.getHeader(KafkaConstants.KEY));
+        byte[] key = key(message.getHeader(KafkaConstants.KEY));
         if ("d".equals(op) && key == null && beforeRange == null) {
             throw new RejectedRecordException("A delete needs a key or a 'before' row");
         }
@@ -426,20 +435,34 @@ public final class ChangeEvent {
         }
     }
 
-    private static ObjectNode key(Object header) {
+    /** The key's bytes when they hold a JSON object with at least one field; null for no key (or JSON null). */
+    private static byte[] key(Object header) {
         byte[] bytes = bytes(header);
         if (bytes == null) {
             return null;
         }
-        try {
-            JsonNode key = READER.readTree(bytes);
-            if (key == null || key.isNull()) {
+        try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
+            JsonToken token = parser.nextToken();
+            if (token == null || token == JsonToken.VALUE_NULL) {
                 return null;
             }
-            if (!key.isObject() || key.isEmpty()) {
+            if (token != JsonToken.START_OBJECT) {
+                parser.skipChildren();
                 throw new RejectedRecordException("The record key is not a JSON object of primary-key columns");
             }
-            return (ObjectNode) key;
+            boolean empty = true;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                empty = false;
+                parser.nextToken();
+                parser.skipChildren();
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT) {
+                throw new JsonParseException(parser, "Unexpected end-of-input: expected close marker for Object");
+            }
+            if (empty) {
+                throw new RejectedRecordException("The record key is not a JSON object of primary-key columns");
+            }
+            return bytes;
         } catch (IOException e) {
             throw new RejectedRecordException("The record key is not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
@@ -457,6 +480,6 @@ public final class ChangeEvent {
 
     /** The key's values in key-column order, for messages and document ids. */
     public Iterator<Map.Entry<String, JsonNode>> keyFields() {
-        return key == null ? java.util.Collections.emptyIterator() : key.fields();
+        return key() == null ? java.util.Collections.emptyIterator() : key().fields();
     }
 }

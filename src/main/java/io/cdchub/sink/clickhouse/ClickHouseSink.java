@@ -152,9 +152,10 @@ public class ClickHouseSink extends SinkBean {
     private static byte[] line(ChangeEvent event, Map<String, ClickHouseTypes.Column> columns, String syncedAt) {
         JsonParser streamed = event.isDelete() || event.hasBefore() ? null : event.afterParser();
         ObjectNode tree = streamed != null ? null : event.isDelete() ? event.row() : event.afterWithUnchangedToast();
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
-        try (JsonParser in = streamed != null ? streamed : tree.traverse(ChangeEvent.JSON);
-             JsonGenerator out = ChangeEvent.JSON.getFactory().createGenerator(buffer)) {
+        LineBuffer line = LINES.get();
+        line.bytes.reset();
+        JsonGenerator out = line.out;
+        try (JsonParser in = streamed != null ? streamed : tree.traverse(ChangeEvent.JSON)) {
             out.writeStartObject();
             java.util.Set<String> written = event.isDelete() ? new java.util.HashSet<>() : null;
             in.nextToken(); // the row's START_OBJECT
@@ -189,12 +190,34 @@ public class ClickHouseSink extends SinkBean {
             out.writeNumberField(ClickHouseTables.SOURCE_TS_MS, event.sourceTsMs());
             out.writeStringField(ClickHouseTables.SYNCED_AT, syncedAt);
             out.writeEndObject();
+            out.flush();
         } catch (IOException e) {
+            LINES.remove(); // the generator stopped inside the row
             throw new RejectedRecordException("Cannot write the row as JSON: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            LINES.remove();
+            throw e;
         }
-        buffer.write('\n');
-        return buffer.toByteArray();
+        line.bytes.write('\n');
+        return line.bytes.toByteArray();
     }
+
+    /** Per converting thread, one generator over one buffer, reused line after line: making them was ~5% of converting. */
+    private static final class LineBuffer {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        final JsonGenerator out;
+
+        LineBuffer() {
+            try {
+                out = ChangeEvent.JSON.getFactory().createGenerator(bytes);
+            } catch (IOException e) {
+                throw new IllegalStateException("A generator over a byte buffer cannot fail to open", e);
+            }
+            out.setRootValueSeparator(null); // lines follow each other without a separator
+        }
+    }
+
+    private static final ThreadLocal<LineBuffer> LINES = ThreadLocal.withInitial(LineBuffer::new);
 
     private void deadLetter(Exchange record, RuntimeException reason) {
         deadLetters.send(record, reason, ROUTE_ID, "clickhouse:" + client.database(), metrics);
