@@ -1,7 +1,9 @@
 package io.cdchub.sink;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,66 +15,103 @@ import java.util.function.Function;
 import org.apache.camel.Exchange;
 
 /**
- * Overlaps writing one batch with reading and converting the next, for a sink route whose exchanges are
- * consumed batches: while batch N goes to the target on the sink's writer thread, the Kafka consumer thread
- * parses and converts batch N+1. Without it the consumer waits for every answer of the target (measured: the
- * route reached 0.4-0.5 of a raw client's rate). Converting itself ({@link #convert}) is split over the machine's
- * cores: parsing and re-serialising JSON is most of a sink's CPU time (JFR: 65-75% of the consumer thread).
+ * Runs a sink route whose exchanges are consumed batches as three overlapping stages: while the Kafka consumer
+ * thread fetches batch N+2 and makes its exchanges, the sink's converter stage parses and converts batch N+1 and
+ * its writer thread sends batch N to the target. Without the overlap the consumer waits for every answer of the
+ * target, and converting on the consumer thread left that thread the bottleneck (JFR: half of its time, next to
+ * Camel's per-record exchanges and Kafka's fetches). Converting itself ({@link #convert}) is split over the
+ * machine's cores: parsing and re-serialising JSON is most of a sink's CPU time.
  *
  * <p><b>Nothing is committed early.</b> Offsets are committed by the route's commit step, on the consumer thread
- * (Kafka's consumer is single-threaded), and only for batches the writer finished: each {@link #write} call
- * first waits for the previous batch and hands its records to the commit step through {@link #WRITTEN}. At
- * most one batch is written but not yet committed; a restart writes it again, which changes nothing (both sinks
- * are idempotent by LSN). A partial batch means the consumer caught up, so it is written and committed before
- * the call returns: an idle sink has nothing uncommitted, except after a backlog that ended on a full batch,
- * which is committed with the next batch.
+ * (Kafka's consumer is single-threaded), and only for batches the writer finished, oldest first: each
+ * {@link #write} call hands the batches written since the previous call to the commit step through
+ * {@link #WRITTEN}. At most {@link #IN_FLIGHT} batches are handed over and not yet committed; a restart writes them
+ * again, which changes nothing (both sinks are idempotent by LSN). A partial batch means the consumer caught up, so
+ * everything is written and committed before the call returns: an idle sink has nothing uncommitted, except after a
+ * backlog that ended on full batches, which are committed with the next batch.
  *
- * <p><b>Failures.</b> A write that fails is not forgotten: the exception reaches the route (its routeConfiguration
- * retries with back-off), and the retry writes that same batch again on the consumer thread before anything
- * newer. A retried exchange whose batch was already handed to the writer is not converted or sent twice.
+ * <p><b>Failures.</b> Batches are written strictly in order: a batch is written only after the one before it was.
+ * A write that fails is not forgotten: the exception reaches the route (its routeConfiguration retries with
+ * back-off), and the retry writes that batch, and every batch handed over after it, again on the consumer thread
+ * before anything newer. A retried exchange whose batch was already handed over is not converted or sent twice.
  */
 public final class SinkPipeline implements AutoCloseable {
 
     /** Exchange property: the record lists of the batches written since the last commit, oldest first. */
     public static final String WRITTEN = "cdc.sink.written-batches";
     private static final String SUBMITTED = "cdc.sink.submitted";
+    /** Batches handed over and not yet seen written: one being written while the next is converted. */
+    static final int IN_FLIGHT = 2;
 
     private final SinkMetrics metrics;
     private final int fullBatch;
+    /** Converts handed-over batches one after another (helped by {@link #converters}). */
+    private final ExecutorService converter;
     private final ExecutorService writer;
-    /** Helpers for {@link #convert}, one fewer than the cores (the consumer thread converts a share itself). */
+    /** Helpers for {@link #convert}, one fewer than the cores (the converting thread converts a share itself). */
     private final ExecutorService converters;
     private final int converterThreads;
-    /** The batch handed to the writer and not yet seen written; touched by the consumer thread only. */
-    private Pending pending;
+    /** Batches handed over and not yet seen written, oldest first; touched by the consumer thread only. */
+    private final ArrayDeque<Pending<?>> pending = new ArrayDeque<>();
 
-    private static final class Pending {
+    private final class Pending<P> {
         final List<?> records;
-        final Runnable write;
-        Future<?> result;
+        final Function<List<?>, P> prepare;
+        final Consumer<P> write;
+        CompletableFuture<P> prepared;
+        CompletableFuture<Void> result;
+        /** Set when this batch or one before it failed: written again on the consumer thread by {@link #settle}. */
         boolean failed;
 
-        Pending(List<?> records, Runnable write) {
+        Pending(List<?> records, Function<List<?>, P> prepare, Consumer<P> write) {
             this.records = records;
+            this.prepare = prepare;
             this.write = write;
+        }
+
+        /** Hands the batch to the converter stage, and to the writer once converted and once {@code previous} is written. */
+        void start(CompletableFuture<Void> previous) {
+            prepared = CompletableFuture.supplyAsync(() -> prepare.apply(records), converter);
+            result = prepared.thenCombineAsync(previous, (converted, ignored) -> {
+                timed(() -> write.accept(converted));
+                return null;
+            }, writer);
+        }
+
+        /**
+         * Converts and writes the batch here and now. Converted afresh (the target may have changed, e.g. a table's
+         * columns), once the converter stage is done with it, so one batch is never converted twice at once.
+         */
+        void writeHere() {
+            try {
+                prepared.get();
+            } catch (ExecutionException e) {
+                // converted again below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SinkUnavailableException("Interrupted while a batch was being converted (stopping?)", e);
+            }
+            timed(() -> write.accept(prepare.apply(records)));
         }
     }
 
     public SinkPipeline(String sink, SinkMetrics metrics, int fullBatch) {
         this.metrics = metrics;
         this.fullBatch = fullBatch;
-        this.writer = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "cdc-sink-" + sink + "-writer");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.converter = Executors.newSingleThreadExecutor(daemon("cdc-sink-" + sink + "-converter"));
+        this.writer = Executors.newSingleThreadExecutor(daemon("cdc-sink-" + sink + "-writer"));
         this.converterThreads = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
         java.util.concurrent.atomic.AtomicInteger number = new java.util.concurrent.atomic.AtomicInteger();
-        this.converters = converterThreads == 0 ? null : Executors.newFixedThreadPool(converterThreads, task -> {
-            Thread thread = new Thread(task, "cdc-sink-" + sink + "-converter-" + number.incrementAndGet());
+        this.converters = converterThreads == 0 ? null : Executors.newFixedThreadPool(converterThreads,
+                task -> daemon("cdc-sink-" + sink + "-converter-" + number.incrementAndGet()).newThread(task));
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return task -> {
+            Thread thread = new Thread(task, name);
             thread.setDaemon(true);
             return thread;
-        });
+        };
     }
 
     /** Below this many items a batch is converted on the calling thread alone: handing over would cost more. */
@@ -113,51 +152,64 @@ public final class SinkPipeline implements AutoCloseable {
     }
 
     /**
-     * Converts the batch's records with {@code prepare} (on the calling consumer thread) and has {@code write} send
-     * the result on the writer thread; sets {@link #WRITTEN} for the commit step.
+     * Hands the batch's records to the converter stage ({@code prepare}) and then to the writer thread
+     * ({@code write}), while the calling consumer thread goes on to fetch the next batch; sets {@link #WRITTEN} for the
+     * commit step.
      */
     public <P> void write(Exchange batch, Function<List<?>, P> prepare, Consumer<P> write) {
-        List<Object> written = new ArrayList<>(2);
+        List<Object> written = new ArrayList<>(IN_FLIGHT);
         batch.setProperty(WRITTEN, written);
-        settle(written);
+        settle(written, IN_FLIGHT - 1);
         List<?> records = batch.getMessage().getBody(List.class);
         if (records == null || records.isEmpty() || batch.getProperty(SUBMITTED, false, Boolean.class)) {
+            settle(written, 0);
             return;
         }
-        P prepared = prepare.apply(records);
-        Pending next = new Pending(records, () -> timed(() -> write.accept(prepared)));
-        next.result = writer.submit(next.write);
-        pending = next;
+        Pending<P> next = new Pending<>(records, prepare, write);
+        Pending<?> last = pending.peekLast();
+        next.start(last == null ? CompletableFuture.completedFuture(null) : last.result);
+        pending.addLast(next);
         batch.setProperty(SUBMITTED, true);
         if (records.size() < fullBatch) {
-            settle(written);
+            settle(written, 0);
         }
     }
 
-    /** Waits for the pending batch; a failed one is written again here, so a failure always holds up what follows. */
-    private void settle(List<Object> written) {
-        Pending previous = pending;
-        if (previous == null) {
-            return;
-        }
-        if (previous.failed) {
-            previous.write.run(); // the route's retry, after its back-off: throws while the target is still away
-        } else {
-            try {
-                previous.result.get();
-            } catch (ExecutionException e) {
-                previous.failed = true;
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure;
+    /**
+     * Collects the batches written so far into {@code written}, oldest first, waiting for the oldest until at most
+     * {@code keep} are left in flight. A failed batch (and each after it) is written again here, so a failure always
+     * holds up what follows; while the target is still away that throws again.
+     */
+    private void settle(List<Object> written, int keep) {
+        while (!pending.isEmpty()) {
+            Pending<?> oldest = pending.peekFirst();
+            if (oldest.failed) {
+                oldest.writeHere(); // the route's retry, after its back-off
+            } else {
+                if (pending.size() <= keep && !oldest.result.isDone()) {
+                    return;
                 }
-                throw new SinkUnavailableException("Writing a batch failed: " + e.getCause(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SinkUnavailableException("Interrupted while a batch was being written (stopping?)", e);
+                try {
+                    oldest.result.get();
+                } catch (ExecutionException e) {
+                    pending.forEach(p -> p.failed = true); // the later ones were not written: they wait for this one
+                    if (e.getCause() instanceof RuntimeException failure) {
+                        throw failure;
+                    }
+                    throw new SinkUnavailableException("Writing a batch failed: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SinkUnavailableException("Interrupted while a batch was being written (stopping?)", e);
+                }
             }
+            pending.removeFirst();
+            written.add(oldest.records);
         }
-        pending = null;
-        written.add(previous.records);
+    }
+
+    /** Whether a handed-over batch is still being converted or written (for tests). */
+    boolean busy() {
+        return pending.stream().anyMatch(p -> !p.result.isDone());
     }
 
     private void timed(Runnable write) {
@@ -184,6 +236,7 @@ public final class SinkPipeline implements AutoCloseable {
         if (converters != null) {
             converters.shutdown();
         }
+        converter.shutdown();
         writer.shutdown();
         writer.awaitTermination(10, TimeUnit.SECONDS);
     }

@@ -68,6 +68,7 @@ class SinkPipelineTest {
             writes.add(line);
         });
         assertThat(attempted.await(10, TimeUnit.SECONDS)).isTrue();
+        org.awaitility.Awaitility.await().until(() -> !pipeline.busy());
 
         Exchange second = batch("c", "d");
         assertThatThrownBy(() -> write(second)).isInstanceOf(SinkUnavailableException.class);
@@ -75,7 +76,7 @@ class SinkPipelineTest {
         assertThatThrownBy(() -> write(second)).isInstanceOf(SinkUnavailableException.class); // the route's retry: still down
 
         targetDown.set(false);
-        write(second); // the retry writes the failed batch first, then hands this one over
+        write(second); // the retry writes the failed batch first (converted again), then hands this one over
         assertThat(written(second)).containsExactly(List.of("a", "b"));
         assertThat(writes.get(0)).isEqualTo("a,b"); // "c,d" may already be written in the background, never before
 
@@ -99,6 +100,38 @@ class SinkPipelineTest {
         pipeline.write(partial, records -> "a", writes::add); // the route's redelivery of the same exchange
         assertThat(written(partial)).containsExactly(List.of("a"));
         assertThat(writes).containsExactly("a");
+    }
+
+    @Test
+    void aFailureHoldsUpTheBatchesHandedOverAfterItAndTheyAreWrittenInOrderOnRetry() throws Exception {
+        AtomicBoolean targetDown = new AtomicBoolean(true);
+        CountDownLatch secondHandedOver = new CountDownLatch(1);
+        java.util.function.Consumer<String> target = line -> {
+            try {
+                secondHandedOver.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (targetDown.get()) {
+                throw new SinkUnavailableException("down");
+            }
+            writes.add(line);
+        };
+        pipeline.write(batch("a", "b"), records -> "a,b", target);
+        pipeline.write(batch("c", "d"), records -> "c,d", target); // handed over while the first is being written
+        secondHandedOver.countDown();
+        org.awaitility.Awaitility.await().until(() -> !pipeline.busy());
+        Exchange third = batch("e", "f");
+        assertThatThrownBy(() -> write(third)).isInstanceOf(SinkUnavailableException.class);
+        assertThat(writes).isEmpty(); // "c,d" was never written before "a,b"
+
+        targetDown.set(false);
+        write(third);
+        assertThat(written(third)).containsExactly(List.of("a", "b"), List.of("c", "d"));
+        Exchange last = batch("g");
+        write(last);
+        assertThat(written(last)).containsExactly(List.of("e", "f"), List.of("g"));
+        assertThat(writes).containsExactly("a,b", "c,d", "e,f", "g");
     }
 
     @Test
