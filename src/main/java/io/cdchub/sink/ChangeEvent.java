@@ -123,6 +123,11 @@ public final class ChangeEvent {
         return key;
     }
 
+    /** The record key's bytes (a JSON object of the key columns); null for a table without a primary key. */
+    public byte[] keyJson() {
+        return keyJson;
+    }
+
     /** The change's position in PostgreSQL's WAL: the version sinks order changes of a row by. */
     public long lsn() {
         return lsn;

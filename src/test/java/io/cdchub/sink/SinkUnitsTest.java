@@ -18,11 +18,19 @@ class SinkUnitsTest {
         return (ObjectNode) ChangeEvent.JSON.readTree(text);
     }
 
+    private static String id(String key) {
+        return DocumentIds.of(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void documentIdsAreStableAndUnambiguous() throws Exception {
-        assertThat(DocumentIds.of(json("{\"id\":42}"))).isEqualTo("42");
-        assertThat(DocumentIds.of(json("{\"region\":\"eu\",\"code\":42}"))).isEqualTo("eu|42");
-        assertThat(DocumentIds.of(json("{\"a\":\"x|y\",\"b\":\"z\"}"))).isNotEqualTo(DocumentIds.of(json("{\"a\":\"x\",\"b\":\"y|z\"}")));
+        assertThat(id("{\"id\":42}")).isEqualTo("42");
+        assertThat(id("{\"region\":\"eu\",\"code\":42}")).isEqualTo("eu|42");
+        assertThat(id("{\"a\":\"x|y\",\"b\":\"z\"}")).isNotEqualTo(id("{\"a\":\"x\",\"b\":\"y|z\"}"));
+        assertThat(id("{\"a\":\"x\\\\|\",\"b\":\"z\"}")).isEqualTo("x\\\\\\||z");
+        // the texts ids had when they were made from a tree of the key: existing documents keep their ids
+        assertThat(id("{\"n\":0.0000001}")).isEqualTo("1E-7");
+        assertThat(id("{\"n\":12.30,\"o\":{\"a\":[1,true]},\"z\":null}")).isEqualTo("12.30|{\"a\":[1,true]}|null");
     }
 
     @Test

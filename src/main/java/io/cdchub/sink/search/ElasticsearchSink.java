@@ -99,12 +99,12 @@ public class ElasticsearchSink extends SinkBean {
             throw new RejectedRecordException("Index name '" + index + "' is not valid in Elasticsearch: name an index for "
                     + event.schema() + "." + event.table() + " with cdc.sink.elasticsearch.indices");
         }
-        if (event.key() == null) {
+        if (event.keyJson() == null) {
             // no primary key, no identity: such a table is kept as a log of its rows
             Object document = event.isDelete() ? null : rawDocument(event);
             return event.isDelete() ? null : BulkOperation.of(op -> op.index(i -> i.index(index).document(document)));
         }
-        String id = DocumentIds.of(event.key());
+        String id = DocumentIds.of(event.keyJson());
         long version = event.lsn();
         if (event.isDelete()) {
             return BulkOperation.of(op -> op.delete(d -> d.index(index).id(id).version(version).versionType(VersionType.External)));
