@@ -6,12 +6,17 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.runtime.WorkerConfig;
 import org.apache.kafka.connect.storage.OffsetBackingStore;
 import org.apache.kafka.connect.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An offset store that writes only offsets of changes Kafka has acknowledged (see {@link PublishLedger}).
@@ -19,6 +24,17 @@ import org.apache.kafka.connect.util.Callback;
  */
 public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AckGatedOffsetStore.class);
+
+    /** Started and not yet stopped stores, by engine name: see {@link #stopLeftovers(String)}. */
+    private static final Map<String, Set<AckGatedOffsetStore>> LIVE = new ConcurrentHashMap<>();
+    /** Per engine name, the last store sequence number that belongs to an engine already stopped. */
+    private static final Map<String, Long> RETIRED = new ConcurrentHashMap<>();
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    private final long sequence = SEQUENCE.incrementAndGet();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private String engine;
     private OffsetBackingStore delegate;
     private PublishLedger ledger;
     /**
@@ -33,7 +49,7 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
     @Override
     public void configure(WorkerConfig config) {
         Map<String, String> settings = config.originalsStrings();
-        String engine = settings.get("name");
+        engine = settings.get("name");
         if (engine == null) {
             throw new ConnectException("The offset store needs the engine's 'name' to find its publish ledger");
         }
@@ -51,11 +67,42 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
     @Override
     public void start() {
         delegate.start();
+        LIVE.computeIfAbsent(engine, name -> ConcurrentHashMap.newKeySet()).add(this);
+        // registered first, checked second: either stopLeftovers sees this store or this store sees its mark
+        if (sequence <= RETIRED.getOrDefault(engine, 0L)) {
+            LOG.info("Offset store of {} started after its engine was stopped; stopping it", engine);
+            stop();
+        }
     }
 
     @Override
     public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        Set<AckGatedOffsetStore> live = LIVE.get(engine);
+        if (live != null) {
+            live.remove(this);
+        }
         delegate.stop();
+    }
+
+    /**
+     * Stops what the stopped engine {@code engine} left running. Debezium's engine does not stop its offset store
+     * when it is closed while still starting (its close() looks for the store before the starting thread has made
+     * it), and that store's Kafka clients would then poll and retry until the JVM exits. Call once the engine has
+     * stopped (its route stopped); a store that engine is still starting stops itself when it is started.
+     */
+    public static void stopLeftovers(String engine) {
+        long lastOfStoppedEngine = SEQUENCE.get();
+        RETIRED.merge(engine, lastOfStoppedEngine, Math::max);
+        Set<AckGatedOffsetStore> live = LIVE.getOrDefault(engine, Set.of());
+        for (AckGatedOffsetStore store : Set.copyOf(live)) {
+            if (store.sequence <= lastOfStoppedEngine) {
+                LOG.info("Stopping the offset store engine {} left running", engine);
+                store.stop();
+            }
+        }
     }
 
     @Override
