@@ -6,8 +6,13 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,6 +29,13 @@ import org.slf4j.LoggerFactory;
  */
 public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
+    /**
+     * How long a read of offsets after the first may take. The PostgreSQL task reads its offsets again on every
+     * commit and when it stops (to confirm the flushed LSN to its slot), without a limit: with Kafka unreachable,
+     * stopping it would last until the engine gives up on the task (about 40 s), and cdc-hub's shutdown would
+     * outlast Camel's 45 s. A read given up only delays the slot's confirmation to a later commit.
+     */
+    static final Duration LATER_READ_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(AckGatedOffsetStore.class);
 
     /** Started and not yet stopped stores, by engine name: see {@link #stopLeftovers(String)}. */
@@ -34,6 +46,8 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
     private final long sequence = SEQUENCE.incrementAndGet();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicBoolean firstReadDone = new AtomicBoolean();
+    private ExecutorService reader;
     private String engine;
     private OffsetBackingStore delegate;
     private PublishLedger ledger;
@@ -54,6 +68,12 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
             throw new ConnectException("The offset store needs the engine's 'name' to find its publish ledger");
         }
         ledger = PublishLedger.forEngine(engine);
+        String readerName = "offset-store-read-" + engine;
+        reader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, readerName);
+            t.setDaemon(true);
+            return t;
+        });
         ackWait = ackWait(Duration.ofMillis(config.getLong(WorkerConfig.OFFSET_COMMIT_TIMEOUT_MS_CONFIG)));
         delegate = createDelegate(settings);
         delegate.configure(config);
@@ -84,6 +104,7 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
         if (live != null) {
             live.remove(this);
         }
+        reader.shutdownNow();
         delegate.stop();
     }
 
@@ -107,7 +128,20 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
     @Override
     public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
-        return delegate.get(keys);
+        if (!firstReadDone.getAndSet(true)) {
+            return delegate.get(keys); // the engine cannot start without its offsets: this read waits for Kafka as long as it takes
+        }
+        // on a thread of its own: Kafka Connect's store first flushes its producer, which waits without a limit too
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return delegate.get(keys).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConnectException("Interrupted while reading offsets", e);
+            } catch (ExecutionException e) {
+                throw new CompletionException(e.getCause());
+            }
+        }, reader).orTimeout(LATER_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

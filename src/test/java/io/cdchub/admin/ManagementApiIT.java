@@ -415,10 +415,10 @@ class ManagementApiIT {
         assertThat(api.delete("/debezium/connector/outage/delete/").status()).isEqualTo(204);
     }
 
-    /** Threads of runtime connectors' offset stores: their Kafka clients (topic it-admin-offsets, client ids cdc-hub-<name>-offsets...) and stoppers. */
+    /** Threads of runtime connectors' offset stores: their Kafka clients (topic it-admin-offsets, client ids cdc-hub-<name>-offsets...) and the store's own threads. */
     private static List<String> offsetStoreClients() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(name -> name.contains("it-admin-offsets") || name.startsWith("offset-store-stop-") || name.matches(".*\\| cdc-hub-.+-offsets.*")).sorted().toList();
+                .filter(name -> name.contains("it-admin-offsets") || name.startsWith("offset-store-") || name.matches(".*\\| cdc-hub-.+-offsets.*")).sorted().toList();
     }
 
     private static void awaitNoOffsetStoreClients() {
