@@ -20,12 +20,13 @@ public class AckGatedKafkaOffsetStore extends AckGatedOffsetStore {
      * How long stopping waits before forcing the store closed. Kafka Connect's store stops with no time limit: it
      * waits for its reader thread (which retries reading the topic while Kafka is away), then closes its producer
      * without a limit, and its writes never expire. With Kafka unreachable the engine, its route, Camel and cdc-hub
-     * would never stop. Short, so that the engine's last commit (cdc.source.offset-commit-timeout, 30 s) and this
-     * fit in Camel's 45 s shutdown timeout.
+     * would never stop. Short, so that the engine's own stop (its last commit waits cdc.source.offset-commit-timeout,
+     * 30 s; the engine gives up on its task after 40 s) and this fit in Camel's 45 s shutdown timeout. A write
+     * still pending by then is one the engine's last commit already gave up on.
      */
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(3);
     /** How long each forcing step (closing the admin client, then interrupting the producer's close) may take. */
-    private static final Duration FORCING_STEP_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration FORCING_STEP_TIMEOUT = Duration.ofSeconds(1);
     /** Its pending calls are topic creation and end-offset reads: safe to abandon when stopping. */
     private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(3);
     private static final Logger LOG = LoggerFactory.getLogger(AckGatedKafkaOffsetStore.class);
