@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.cdchub.config.CdcHubProperties;
 import io.cdchub.source.AckGatedKafkaOffsetStore;
+import io.cdchub.source.AckGatedOffsetStore;
 import io.cdchub.source.ChangeEventMapper;
 import io.cdchub.source.ChangeTopicNames;
 import io.cdchub.source.ExactNumericConverter;
@@ -120,6 +121,7 @@ public class ConnectorRuntime {
             LOG.info("Runtime connector {} started (slot {}, topics {}.<schema>.<table>)", name, definition.config().get("slot.name"), prefix);
         } catch (Exception e) {
             removeRoutes(name);
+            AckGatedOffsetStore.stopLeftovers(name);
             component.unregister(name);
             unbind(name);
             throw e;
@@ -132,6 +134,7 @@ public class ConnectorRuntime {
             return;
         }
         removeRoutes(name);
+        AckGatedOffsetStore.stopLeftovers(name);
         component.unregister(name);
         unbind(name);
         PublishLedger.forEngine(name).reset();

@@ -15,6 +15,8 @@ import io.cdchub.config.CdcHubProperties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -37,6 +39,12 @@ public class ConnectorStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorStore.class);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * KafkaBasedLog closes its producer with no time limit: with Kafka unreachable and a write pending (its API call
+     * already answered 503) stopping would wait out the producer's delivery timeout (2 min). The write was never
+     * confirmed to the caller, so abandoning it loses nothing.
+     */
+    private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String topic;
@@ -88,7 +96,17 @@ public class ConnectorStore {
             if (record.key() != null) {
                 onRecord.accept(record.key(), definition);
             }
-        }, Time.SYSTEM, admin -> { });
+        }, Time.SYSTEM, admin -> { }) {
+            @Override
+            protected Producer<String, byte[]> createProducer() {
+                return new KafkaProducer<>(producer) {
+                    @Override
+                    public void close() {
+                        close(PRODUCER_CLOSE_TIMEOUT);
+                    }
+                };
+            }
+        };
         log.start();
         LOG.info("Connector definitions read from {}", topic);
     }

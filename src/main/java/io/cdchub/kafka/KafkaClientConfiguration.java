@@ -30,6 +30,6 @@ public class KafkaClientConfiguration {
     Admin kafkaAdmin(CdcHubProperties properties) {
         var settings = properties.kafka().clientSettings();
         settings.putIfAbsent("client.id", "cdc-hub-admin");
-        return Admin.create(settings);
+        return new BoundedCloseAdmin(settings, Duration.ofSeconds(5));
     }
 }

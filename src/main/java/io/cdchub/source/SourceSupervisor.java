@@ -49,6 +49,7 @@ public class SourceSupervisor {
                 + " changes after them are published again", ledger.failure(), SOURCE_ROUTE_ID, source.restartBackoff().toMillis());
         try {
             camel.getRouteController().stopRoute(SOURCE_ROUTE_ID);
+            AckGatedOffsetStore.stopLeftovers(source.name());
             camel.getEndpoint(PUBLISHER_QUEUE, SedaEndpoint.class).purgeQueue();
             ledger.reset();
             TimeUnit.MILLISECONDS.sleep(source.restartBackoff().toMillis());

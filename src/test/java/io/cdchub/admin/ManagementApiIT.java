@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cdchub.embedded.EmbeddedKafkaServer;
 import io.cdchub.testinfra.InProcessApp;
+import io.cdchub.testinfra.KafkaServer;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.TopicReader;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -141,6 +145,7 @@ class ManagementApiIT {
         PG.execute(DATABASE, "INSERT INTO public.person12 VALUES (3, 'after the delete', null)");
         Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .until(() -> TopicReader.readAll("db.public.person12").size() == before);
+        awaitNoOffsetStoreClients();
     }
 
     @Test
@@ -316,6 +321,8 @@ class ManagementApiIT {
         assertThat(connect.delete("/connectors/connect-person").status()).isEqualTo(204);
         assertThat(connect.get("/connectors/connect-person").status()).isEqualTo(404);
         assertThat(connect.delete("/connectors/connect-person").status()).isEqualTo(404);
+        // paused, reconfigured and restarted engines (some stopped while still starting) left no Kafka clients behind
+        awaitNoOffsetStoreClients();
 
         // the Connect API lives on its port only; that port serves nothing else
         assertThat(api.get("/connectors").status()).isEqualTo(404);
@@ -381,6 +388,42 @@ class ManagementApiIT {
                 all -> all.stream().anyMatch(e -> "c".equals(e.op()) && e.key().path("id").asInt() == 21));
         assertThat(events.stream().filter(e -> "r".equals(e.op())).count()).as("no second snapshot: offsets survived").isEqualTo(snapshotReads);
         assertThat(api.delete("/debezium/connector/survivor/delete/").status()).isEqualTo(204);
+    }
+
+    @Test
+    @Order(7)
+    @Timeout(value = 3, unit = TimeUnit.MINUTES) // a hang guard, not a performance target: without a bound, close() never returns
+    void stopsWhileKafkaIsUnreachable() {
+        assertThat(api.post("/debezium/start/", startBody("outage")).status()).isEqualTo(201);
+        PG.execute(DATABASE, "INSERT INTO public.person12 VALUES (30, 'just before the outage', null)");
+        TopicReader.await("db.public.person12", all -> all.stream().anyMatch(e -> e.key() != null && e.key().path("id").asInt() == 30));
+        EmbeddedKafkaServer kafka = KafkaServer.shared();
+        kafka.stop();
+        try {
+            // the engine's last commit, its offset store and the admin client all give up on Kafka within their bounds
+            long started = System.nanoTime();
+            app.close();
+            System.out.printf("cdc-hub with a runtime connector stopped in %d ms while Kafka was unreachable%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            awaitNoOffsetStoreClients();
+        } finally {
+            kafka.start();
+        }
+        app = InProcessApp.start(settings);
+        api = new AdminHttp(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
+        awaitReady(api);
+        assertThat(api.delete("/debezium/connector/outage/delete/").status()).isEqualTo(204);
+    }
+
+    /** Threads of runtime connectors' offset stores: their Kafka clients (topic it-admin-offsets, client ids cdc-hub-<name>-offsets...) and the store's own threads. */
+    private static List<String> offsetStoreClients() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(name -> name.contains("it-admin-offsets") || name.startsWith("offset-store-") || name.matches(".*\\| cdc-hub-.+-offsets.*")).sorted().toList();
+    }
+
+    private static void awaitNoOffsetStoreClients() {
+        Awaitility.await("offset stores of stopped connectors closed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(ManagementApiIT::offsetStoreClients, List::isEmpty);
     }
 
     private static void assertField(AdminHttp.Reply reply, int status, String field) {

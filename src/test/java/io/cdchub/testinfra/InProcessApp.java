@@ -14,6 +14,8 @@ public final class InProcessApp {
 
     public static ConfigurableApplicationContext start(Map<String, String> settings, String... profiles) {
         String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        return new SpringApplicationBuilder(CdcHubApplication.class).profiles(profiles).run(args);
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(CdcHubApplication.class).profiles(profiles).run(args);
+        ExitHooks.applicationStarted();
+        return app;
     }
 }

@@ -8,7 +8,8 @@ import io.cdchub.embedded.EmbeddedKafkaServer;
 
 /**
  * A real Kafka broker (KRaft, in this JVM, log on disk) shared by every test in the JVM. Tests may
- * stop and restart it on the same port and data to simulate an outage.
+ * stop and restart it on the same port and data to simulate an outage. Stopped at JVM exit once the Spring
+ * applications still open then are closed ({@link ExitHooks}).
  */
 public final class KafkaServer {
 
@@ -26,10 +27,11 @@ public final class KafkaServer {
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot start the test Kafka broker: " + e.getMessage(), e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // after the applications still open at exit are closed: stopped under them, their Kafka clients hang their close
+            ExitHooks.stopAfterApplications("stop-test-kafka", () -> {
                 shared.stop();
                 TempDirs.delete(dir);
-            }, "stop-test-kafka"));
+            });
         }
         return shared;
     }

@@ -23,6 +23,7 @@ public class RealServers implements ApplicationContextInitializer<ConfigurableAp
     @Override
     public void initialize(ConfigurableApplicationContext context) {
         TestPropertyValues.of(properties()).applyTo(context.getEnvironment());
+        ExitHooks.applicationStarted(); // the context is registered with Spring Boot's shutdown hook right after its initializers
     }
 
     /** Connection settings for an application started by a test, as key=value strings. */
