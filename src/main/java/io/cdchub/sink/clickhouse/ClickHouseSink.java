@@ -119,12 +119,19 @@ public class ClickHouseSink extends SinkBean {
         if (rows.isEmpty()) {
             return;
         }
-        ByteArrayOutputStream body = new ByteArrayOutputStream(rows.size() * 256);
+        // sized exactly: a growing buffer and its final copy were a tenth of the sink's allocations (JFR)
+        int size = 0;
         for (Row row : rows) {
-            body.writeBytes(row.line());
+            size += row.line().length;
+        }
+        byte[] body = new byte[size];
+        int at = 0;
+        for (Row row : rows) {
+            System.arraycopy(row.line(), 0, body, at, row.line().length);
+            at += row.line().length;
         }
         try {
-            client.insert(table.quotedName(), body.toByteArray());
+            client.insert(table.quotedName(), body);
             metrics.written(rows.size());
         } catch (ClickHouseException e) {
             if (e.isSchemaError()) {
