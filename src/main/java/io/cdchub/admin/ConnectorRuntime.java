@@ -10,7 +10,6 @@ import io.cdchub.source.AckGatedKafkaOffsetStore;
 import io.cdchub.source.AckGatedOffsetStore;
 import io.cdchub.source.ChangeEventMapper;
 import io.cdchub.source.ChangeTopicNames;
-import io.cdchub.source.ExactNumericConverter;
 import io.cdchub.source.PostgresSourceConnectorConfiguration;
 import io.cdchub.source.PublishLedger;
 import io.cdchub.source.SourceProperties;
@@ -206,24 +205,14 @@ public class ConnectorRuntime {
         String password = definition.config().get("database.password");
         config.setDatabasePassword(password == null || password.isEmpty() ? null : password);
         config.setPluginName("pgoutput");
-        // Same value rendering as the built-in source (SourceConfiguration): exact, lossless, ConnectValueConverter's input
-        config.setDecimalHandlingMode("precise");
-        config.setConverters("exactnumeric");
-        config.setTimePrecisionMode("adaptive_time_microseconds");
-        config.setBinaryHandlingMode("bytes");
-        config.setIntervalHandlingMode("string");
-        config.setHstoreHandlingMode("json");
-        config.setIncludeUnknownDatatypes(true);
-        config.setTombstonesOnDelete(false); // the mapper sends tombstones itself, right behind their delete
+        config.useCdcHubValueForms(extra);
         // Offsets in Kafka, shared by every instance that may run the connector, gated by Kafka's acknowledgements
         config.setOffsetStorage(AckGatedKafkaOffsetStore.class.getName());
         config.setOffsetStorageTopic(admin.offsetTopic());
         config.setOffsetStoragePartitions(1);
         config.setOffsetStorageReplicationFactor(hub.topics().replicationFactor());
-        config.setOffsetFlushIntervalMs(source.offsetFlushInterval().toMillis());
-        config.setOffsetCommitTimeoutMs(source.offsetCommitTimeout().toMillis());
+        config.commitOffsetsAs(source);
         extra.putAll(hub.kafka().clientSettings());
-        extra.put("exactnumeric.type", ExactNumericConverter.class.getName());
         config.setAdditionalProperties(extra);
         return config;
     }

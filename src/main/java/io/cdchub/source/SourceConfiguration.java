@@ -66,24 +66,14 @@ public class SourceConfiguration {
         }
         config.setTableIncludeList(tables);
 
-        // Exact, lossless value forms; ConnectValueConverter renders them as JSON.
-        config.setDecimalHandlingMode("precise");
-        // numeric/decimal as exact text, so NaN and Infinity survive (Debezium alone would send null)
-        config.setConverters("exactnumeric");
-        config.setTimePrecisionMode("adaptive_time_microseconds");
-        config.setBinaryHandlingMode("bytes");
-        config.setIntervalHandlingMode("string");
-        config.setHstoreHandlingMode("json");
-        config.setIncludeUnknownDatatypes(true);
-        config.setTombstonesOnDelete(false); // the mapper sends tombstones itself, right behind their delete
+        Map<String, Object> extra = new HashMap<>();
+        config.useCdcHubValueForms(extra);
 
         config.setPollIntervalMs(source.pollInterval().toMillis());
         config.setMaxBatchSize(source.maxBatchSize());
         config.setMaxQueueSize(source.maxQueueSize());
 
-        config.setOffsetFlushIntervalMs(source.offsetFlushInterval().toMillis());
-        config.setOffsetCommitTimeoutMs(source.offsetCommitTimeout().toMillis()); // also bounds the wait for Kafka acknowledgements (AckGatedOffsetStore)
-        Map<String, Object> extra = new HashMap<>();
+        config.commitOffsetsAs(source);
         if (source.offsetStore() == SourceProperties.OffsetStore.KAFKA) {
             config.setOffsetStorage(AckGatedKafkaOffsetStore.class.getName());
             config.setOffsetStorageTopic(source.offsetTopic());
@@ -93,7 +83,6 @@ public class SourceConfiguration {
         } else {
             config.setOffsetStorage(AckGatedFileOffsetStore.class.getName());
         }
-        extra.put("exactnumeric.type", ExactNumericConverter.class.getName());
         extra.putAll(source.debezium());
         config.setAdditionalProperties(extra);
         return config;
