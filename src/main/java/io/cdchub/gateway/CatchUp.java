@@ -10,7 +10,6 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -100,31 +99,11 @@ final class CatchUp implements Runnable {
     }
 
     private void seekToStart(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) {
-        Map<TopicPartition, Long> byTime = new HashMap<>();
         long since = Math.max(0, connection.sinceMs() - hub.settings().resumeLookback().toMillis());
-        for (TopicPartition partition : partitions) {
-            Long next = connection.nextOffset(partition);
-            if (next != null) {
-                consumer.seek(partition, next);
-            } else {
-                byTime.put(partition, since);
-            }
-        }
-        if (!byTime.isEmpty()) {
-            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, Duration.ofSeconds(30));
-            LOG.debug("Gateway client {}: partitions without a position start at {} ms: {}", connection.id, since, found);
-            List<TopicPartition> nothingSince = new ArrayList<>();
-            for (TopicPartition partition : byTime.keySet()) {
-                OffsetAndTimestamp at = found.get(partition);
-                if (at != null) {
-                    consumer.seek(partition, at.offset());
-                } else {
-                    nothingSince.add(partition);
-                }
-            }
-            if (!nothingSince.isEmpty()) { // an empty list would mean every assigned partition
-                consumer.seekToEnd(nothingSince);
-            }
+        List<TopicPartition> nothingSince = PartitionStarts.seek(consumer, partitions, connection::nextOffset, since);
+        LOG.debug("Gateway client {}: partitions without a position start at {} ms; nothing since in {}", connection.id, since, nothingSince);
+        if (!nothingSince.isEmpty()) { // an empty list would mean every assigned partition
+            consumer.seekToEnd(nothingSince);
         }
     }
 

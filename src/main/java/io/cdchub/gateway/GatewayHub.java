@@ -3,7 +3,6 @@ package io.cdchub.gateway;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +23,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -140,24 +138,10 @@ public class GatewayHub implements AutoCloseable {
         while (!partitions.isEmpty()) {
             try {
                 Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-                Map<TopicPartition, Long> byTime = new HashMap<>();
                 long since = Math.max(0, startedMs - settings.resumeLookback().toMillis());
-                for (TopicPartition partition : partitions) {
-                    Long next = fannedOut.get(partition);
-                    if (next != null) {
-                        consumer.seek(partition, next);
-                    } else {
-                        byTime.put(partition, since);
-                    }
-                }
-                if (!byTime.isEmpty()) {
-                    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, Duration.ofSeconds(30));
-                    for (TopicPartition partition : byTime.keySet()) {
-                        OffsetAndTimestamp at = found.get(partition);
-                        consumer.seek(partition, at != null ? at.offset() : ends.get(partition));
-                    }
-                }
-                LOG.debug("Gateway consumer starts {} ({} by time since {} ms)", partitions, byTime.size(), since);
+                List<TopicPartition> nothingSince = PartitionStarts.seek(consumer, partitions, fannedOut::get, since);
+                nothingSince.forEach(partition -> consumer.seek(partition, ends.get(partition)));
+                LOG.debug("Gateway consumer starts {} (by time since {} ms; at the end, nothing since: {})", partitions, since, nothingSince);
                 break;
             } catch (WakeupException | InterruptException e) {
                 throw e; // the route is stopping
