@@ -560,13 +560,8 @@ final class ClientConnection {
 
     /** Ends the connection (idempotent) and forgets it. */
     void close(int code, String reason) {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            queue.clear();
-            lock.notifyAll();
+        if (!markClosed()) {
+            return;
         }
         hub.closed(this, subscriptionCount());
         hub.senders().execute(() -> {
@@ -580,15 +575,22 @@ final class ClientConnection {
 
     /** The transport ended (client closed, network gone). */
     void closedByTransport() {
+        if (markClosed()) {
+            hub.closed(this, subscriptionCount());
+        }
+    }
+
+    /** Marks the connection closed and drops what it still had to send; false when it was closed already. */
+    private boolean markClosed() {
         synchronized (lock) {
             if (closed) {
-                return;
+                return false;
             }
             closed = true;
             queue.clear();
             lock.notifyAll();
+            return true;
         }
-        hub.closed(this, subscriptionCount());
     }
 
     private int subscriptionCount() {
