@@ -1,16 +1,13 @@
 package io.cdchub.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.util.ArrayList;
 import java.util.List;
 
-import io.cdchub.CdcHubApplication;
+import io.cdchub.testinfra.StartupFailures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /** A missing or bad setting stops start-up with a message naming the property (and its environment variable). */
@@ -40,18 +37,7 @@ class ConfigurationValidationTest {
         "cdc.kafka.bootstrap-servers|''|must be set",
     })
     void badSettingFailsStartUpNamingTheProperty(String property, String value, String problem) {
-        List<String> args = new ArrayList<>(VALID);
-        args.removeIf(a -> a.startsWith("--" + property + "="));
-        args.add("--" + property + "=" + value);
-
-        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(CdcHubApplication.class)
-                .web(WebApplicationType.NONE).run(args.toArray(String[]::new)).close());
-
-        assertThat(failure).isNotNull();
-        FailureAnalysis analysis = new InvalidConfigurationFailureAnalyzer().analyze(failure);
-        assertThat(analysis).as("failure analysis of %s", failure).isNotNull();
-        assertThat(analysis.getDescription()).contains(property).contains(problem)
-                .contains(InvalidConfigurationException.environmentVariable(property));
+        FailureAnalysis analysis = StartupFailures.assertStartFailsNaming(VALID, WebApplicationType.NONE, property, value, problem);
         assertThat(analysis.getAction()).contains(property);
     }
 }

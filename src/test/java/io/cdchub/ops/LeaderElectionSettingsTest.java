@@ -1,19 +1,11 @@
 package io.cdchub.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
-
-import java.util.ArrayList;
 import java.util.List;
 
-import io.cdchub.CdcHubApplication;
-import io.cdchub.config.InvalidConfigurationException;
-import io.cdchub.config.InvalidConfigurationFailureAnalyzer;
+import io.cdchub.testinfra.StartupFailures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
  * Leader election's settings fail start-up naming the property: above all the file offset store, with which a
@@ -48,17 +40,6 @@ class LeaderElectionSettingsTest {
         "cdc.cluster.leader-election.retry-period|10ms|at least 100ms",
     })
     void badSettingFailsStartUpNamingTheProperty(String property, String value, String problem) {
-        List<String> args = new ArrayList<>(ELECTED_SOURCE);
-        args.removeIf(a -> a.startsWith("--" + property + "="));
-        args.add("--" + property + "=" + value);
-
-        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(CdcHubApplication.class)
-                .web(WebApplicationType.SERVLET).run(args.toArray(String[]::new)).close());
-
-        assertThat(failure).isNotNull();
-        FailureAnalysis analysis = new InvalidConfigurationFailureAnalyzer().analyze(failure);
-        assertThat(analysis).as("failure analysis of %s", failure).isNotNull();
-        assertThat(analysis.getDescription()).contains(property).contains(problem)
-                .contains(InvalidConfigurationException.environmentVariable(property));
+        StartupFailures.assertStartFailsNaming(ELECTED_SOURCE, WebApplicationType.SERVLET, property, value, problem);
     }
 }
