@@ -13,14 +13,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 /** A missing or bad setting stops start-up with a message naming the property (and its environment variable). */
 class ConfigurationValidationTest {
 
-    private static final List<String> VALID = List.of(
-            "--cdc.kafka.bootstrap-servers=127.0.0.1:1",
-            "--cdc.source.database.hostname=127.0.0.1",
-            "--cdc.source.database.port=1",
-            "--cdc.source.database.dbname=db",
-            "--cdc.source.database.user=cdc",
-            "--cdc.source.tables=public\\.orders",
-            "--cdc.source.slot=orders_slot");
+    private static final List<String> VALID = StartupFailures.VALID_SOURCE;
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {

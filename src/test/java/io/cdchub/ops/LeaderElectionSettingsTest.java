@@ -13,14 +13,7 @@ import org.springframework.boot.WebApplicationType;
  */
 class LeaderElectionSettingsTest {
 
-    private static final List<String> ELECTED_SOURCE = List.of(
-            "--cdc.kafka.bootstrap-servers=127.0.0.1:1",
-            "--cdc.source.database.hostname=127.0.0.1",
-            "--cdc.source.database.port=1",
-            "--cdc.source.database.dbname=db",
-            "--cdc.source.database.user=cdc",
-            "--cdc.source.tables=public\\.orders",
-            "--cdc.source.slot=orders_slot",
+    private static final List<String> ELECTED_SOURCE = java.util.stream.Stream.concat(StartupFailures.VALID_SOURCE.stream(), java.util.stream.Stream.of(
             "--cdc.source.offset-store=kafka",
             "--cdc.cluster.leader-election.enabled=true",
             "--cdc.cluster.leader-election.master-url=http://127.0.0.1:1",
@@ -28,7 +21,7 @@ class LeaderElectionSettingsTest {
             // a web application, as deployed (the admin API needs one); nothing listens for long
             "--server.port=0",
             "--cdc.admin.token=settings-test-token-0123",
-            "--cdc.admin.connect-port=-1");
+            "--cdc.admin.connect-port=-1")).toList();
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {

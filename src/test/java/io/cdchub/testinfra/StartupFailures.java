@@ -16,6 +16,16 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 /** Start-up with one bad setting: the failure a user sees names the property and its environment variable. */
 public final class StartupFailures {
 
+    /** A source configuration that passes validation (nothing listens at these addresses; start-up fails before use). */
+    public static final List<String> VALID_SOURCE = List.of(
+            "--cdc.kafka.bootstrap-servers=127.0.0.1:1",
+            "--cdc.source.database.hostname=127.0.0.1",
+            "--cdc.source.database.port=1",
+            "--cdc.source.database.dbname=db",
+            "--cdc.source.database.user=cdc",
+            "--cdc.source.tables=public\\.orders",
+            "--cdc.source.slot=orders_slot");
+
     private StartupFailures() {
     }
 
