@@ -93,15 +93,14 @@ class AggregationClusterIT {
         PostgresServer pg = PostgresServer.shared();
         pg.createDatabase("agg_recover");
         pg.execute("agg_recover", "CREATE TABLE recover_rows (id int PRIMARY KEY, name text)");
-        pg.execute("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'agg_recover'",
-                "ALTER DATABASE agg_recover RENAME TO agg_recover_away");
+        pg.takeAway("agg_recover");
         String topic = "agg-cluster.recover";
         assertThat(call(second, "POST", "/consumer/start", consumerBody("recover", topic, "recover", 2, 3600, "sync")).status()).isEqualTo(201);
         TopicWriter.write(topic, List.of(event("src", "recover_rows", "c", 1, "a", 100), event("src", "recover_rows", "c", 2, "b", 101)));
         await().atMost(Duration.ofSeconds(30)).until(() -> runs(second, "recover").stream().anyMatch(r -> r.path("status").asText().equals("retrying")));
 
         second.close(); // the completed window stays in Redis, waiting for its run
-        pg.execute("postgres", "ALTER DATABASE agg_recover_away RENAME TO agg_recover");
+        pg.bringBack("agg_recover");
         first = startApp();
 
         await().atMost(Duration.ofSeconds(60)).until(() -> runs(first, "recover").stream().anyMatch(r -> r.path("status").asText().equals("ok")));

@@ -184,8 +184,7 @@ class AggregationIT {
         pg.createDatabase("agg_flaky");
         pg.execute("agg_flaky", "CREATE TABLE flaky_rows (id int PRIMARY KEY, name text)");
         // the target goes away: its database is renamed (connections fail with "database does not exist")
-        pg.execute("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'agg_flaky'",
-                "ALTER DATABASE agg_flaky RENAME TO agg_flaky_away");
+        pg.takeAway("agg_flaky");
         String topic = "agg-it.flaky";
         assertThat(call(app, "POST", "/consumer/start", consumerBody("flaky", topic, "flaky", 2, 3600, "sync")).status()).isEqualTo(201);
         TopicWriter.write(topic, List.of(event("src", "flaky_rows", "c", 1, "a", 100), event("src", "flaky_rows", "c", 2, "b", 101)));
@@ -195,7 +194,7 @@ class AggregationIT {
         assertThat(info.path("pending_windows").asInt()).isEqualTo(1);
         assertThat(runs(app, "flaky").get(0).path("error").asText()).contains("agg_flaky");
 
-        pg.execute("postgres", "ALTER DATABASE agg_flaky_away RENAME TO agg_flaky");
+        pg.bringBack("agg_flaky");
         await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "flaky").get(0).path("status").asText().equals("ok"));
         try (var c = pg.dataSource("agg_flaky").getConnection(); var st = c.createStatement();
              var rs = st.executeQuery("SELECT count(*) FROM flaky_rows")) {

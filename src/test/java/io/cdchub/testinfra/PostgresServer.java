@@ -72,6 +72,20 @@ public final class PostgresServer {
         }
     }
 
+    /**
+     * Takes a database away as a target outage would: its connections are ended and it is renamed to
+     * {@code <name>_away}, so new connections fail with "database does not exist". {@link #bringBack} undoes it.
+     */
+    public void takeAway(String database) {
+        execute("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'",
+                "ALTER DATABASE " + database + " RENAME TO " + database + "_away");
+    }
+
+    /** Undoes {@link #takeAway}. */
+    public void bringBack(String database) {
+        execute("postgres", "ALTER DATABASE " + database + "_away RENAME TO " + database);
+    }
+
     /** The server shared by every test in this JVM, started on first use. */
     public static synchronized PostgresServer shared() {
         if (shared == null) {
