@@ -411,13 +411,20 @@ public final class ChangeEvent {
 
         /** A number, or a string holding one, as a long (as JsonNode.asLong does); otherwise the default. */
         long asLong(long otherwise) {
-            if (text == null || token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
-                return token == JsonToken.VALUE_TRUE ? 1 : otherwise;
+            if (token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
+                return token == JsonToken.VALUE_TRUE ? 1 : 0;
+            }
+            if (text == null) {
+                return otherwise;
             }
             try {
-                return token == JsonToken.VALUE_NUMBER_FLOAT ? new java.math.BigDecimal(text).longValue() : Long.parseLong(text.trim());
-            } catch (NumberFormatException e) {
-                return otherwise;
+                return Long.parseLong(text.trim());
+            } catch (NumberFormatException notAnInteger) {
+                try {
+                    return new java.math.BigDecimal(text.trim()).longValue(); // 1.5, 1e3: as a tree's asLong reads them
+                } catch (NumberFormatException e) {
+                    return otherwise;
+                }
             }
         }
     }

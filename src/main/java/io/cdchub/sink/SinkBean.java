@@ -29,7 +29,7 @@ public abstract class SinkBean {
         return metrics;
     }
 
-    /** Stops the writer thread (a batch it had not finished is not committed and is read again after a restart). */
+    /** Stops the converter and writer threads (batches they had not finished are not committed and are read again after a restart). */
     public void close() throws InterruptedException {
         pipeline.close();
     }

@@ -85,7 +85,7 @@ public class ClickHouseTables {
             List<String> checked = null;
             for (ChangeEvent event : events) {
                 List<String> fields = event.rowFields();
-                if (fields == checked || fields.equals(checked)) {
+                if (fields.equals(checked)) {
                     continue; // the same columns as the row checked last: nothing new to find
                 }
                 checked = fields;
