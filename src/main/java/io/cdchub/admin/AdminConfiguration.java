@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 import io.cdchub.config.CdcHubProperties;
+import io.cdchub.source.ChangeCaptureComponent;
 import io.cdchub.source.SourceProperties;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -26,14 +27,8 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 public class AdminConfiguration {
 
-    /** Registered under its URI scheme, so {@code cdc-connector:<name>} endpoints resolve to it. */
-    @Bean(RuntimeConnectorComponent.SCHEME)
-    RuntimeConnectorComponent runtimeConnectorComponent() {
-        return new RuntimeConnectorComponent();
-    }
-
     @Bean
-    ConnectorRuntime connectorRuntime(CamelContext camel, RuntimeConnectorComponent component, CdcHubProperties hub, SourceProperties source,
+    ConnectorRuntime connectorRuntime(CamelContext camel, ChangeCaptureComponent component, CdcHubProperties hub, SourceProperties source,
             AdminProperties admin) {
         return new ConnectorRuntime(camel, component, hub, source, admin);
     }

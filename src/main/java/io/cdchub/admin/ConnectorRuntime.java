@@ -1,48 +1,49 @@
 package io.cdchub.admin;
 
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.cdchub.config.CdcHubProperties;
-import io.cdchub.source.AckGatedKafkaOffsetStore;
-import io.cdchub.source.AckGatedOffsetStore;
-import io.cdchub.source.ChangeEventMapper;
+import io.cdchub.source.CaptureSettings;
+import io.cdchub.source.ChangeCaptureComponent;
 import io.cdchub.source.ChangeTopicNames;
 import io.cdchub.source.PostgresSourceConnectorConfiguration;
-import io.cdchub.source.PublishLedger;
+import io.cdchub.source.SourceKafkaOffsetStore;
+import io.cdchub.source.SourceOffsetStore;
 import io.cdchub.source.SourceProperties;
+import io.cdchub.source.SourceStatus;
+import io.cdchub.source.ValueFormat;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.TemplatedRouteBuilder;
-import org.apache.camel.component.seda.SedaEndpoint;
-import org.apache.camel.support.PropertyBindingSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs runtime connectors in this instance: per connector, the routes of the {@code postgres-connector} and
- * {@code connector-publisher} templates (routes/connector-templates.camel.yaml) with the same machinery as the
- * built-in source: {@link ChangeEventMapper} for the envelopes, a {@link PublishLedger} of the connector's own,
- * and the ack-gated offset store in Kafka ({@code cdc.admin.offset-topic}), so offsets never pass a change Kafka
- * has not acknowledged. A publishing failure restarts the connector from its committed offsets, as
- * {@code SourceSupervisor} does for the built-in source.
+ * Runs runtime connectors in this instance: per connector, a route of the {@code postgres-connector} template
+ * (routes/connector-templates.camel.yaml) reading {@code cdc-source:<name>}, the same capture as the built-in
+ * source's, with offsets in Kafka ({@code cdc.admin.offset-topic}) that never pass a change Kafka has not
+ * acknowledged. A failed batch restarts the connector's engine from its committed offsets after the back-off, as for
+ * the built-in source.
+ *
+ * <p>The connector's configuration reaches Debezium as the plain strings the API stored: nothing in it is bound to
+ * Java objects or resolved as a Camel property placeholder, so {@code #class:...} or {@code {{env:...}}} in a value
+ * stay text.
  */
 public class ConnectorRuntime {
 
     public static final String SOURCE_TEMPLATE = "postgres-connector";
-    public static final String PUBLISHER_TEMPLATE = "connector-publisher";
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorRuntime.class);
 
     private final CamelContext camel;
-    private final RuntimeConnectorComponent component;
+    private final ChangeCaptureComponent component;
     private final CdcHubProperties hub;
     private final SourceProperties source;
     private final AdminProperties admin;
     private final Map<String, ConnectorDefinition> running = new ConcurrentHashMap<>();
 
-    public ConnectorRuntime(CamelContext camel, RuntimeConnectorComponent component, CdcHubProperties hub, SourceProperties source,
+    public ConnectorRuntime(CamelContext camel, ChangeCaptureComponent component, CdcHubProperties hub, SourceProperties source,
             AdminProperties admin) {
         this.camel = camel;
         this.component = component;
@@ -53,10 +54,6 @@ public class ConnectorRuntime {
 
     public static String sourceRouteId(String name) {
         return "connector-" + name;
-    }
-
-    public static String publisherRouteId(String name) {
-        return "connector-" + name + "-publisher";
     }
 
     /**
@@ -83,152 +80,109 @@ public class ConnectorRuntime {
         return running.get(name);
     }
 
+    /** The connector's engine has failed and waits to restart. */
     public boolean failed(String name) {
-        return running.containsKey(name) && PublishLedger.forEngine(name).failed();
+        return running.containsKey(name) && SourceStatus.forEngine(name).failed();
     }
 
-    /** Creates and starts the connector's routes; on failure nothing of it is left behind. */
-    public synchronized void start(ConnectorDefinition definition, Runnable onPublishFailure) throws Exception {
+    /** Why the connector's engine last failed, while it has not recovered; else null. */
+    public String failure(String name) {
+        Throwable failure = running.containsKey(name) ? SourceStatus.forEngine(name).failure() : null;
+        return failure == null ? null : failure.toString();
+    }
+
+    /**
+     * Creates and starts the connector's route; on failure nothing of it is left behind. Its engine restarts itself
+     * after a failure, so {@code onFailure} is not needed any more and is kept for the caller's signature only.
+     */
+    public synchronized void start(ConnectorDefinition definition, Runnable onFailure) throws Exception {
         String name = definition.name();
         if (running.containsKey(name)) {
             return;
         }
-        PublishLedger ledger = PublishLedger.forEngine(name);
-        ledger.reset();
-        ledger.onFailure(onPublishFailure);
-        component.register(name, engineConfiguration(definition));
-        String prefix = definition.config().get("topic.prefix");
-        ChangeEventMapper mapper = new ChangeEventMapper(new ChangeTopicNames(new CdcHubProperties(prefix, hub.dataDir(), Map.of(),
-                hub.kafka(), hub.topics(), hub.dlq())), source);
-        // Bound in Camel's registry under per-connector names the templates use (connector-mapper-<name>, ...)
-        camel.getRegistry().bind(mapperBean(name), mapper);
-        camel.getRegistry().bind(ledgerBean(name), ledger);
+        SourceStatus.forEngine(name).reset();
+        component.register(capture(definition));
         try {
-            TemplatedRouteBuilder.builder(camel, PUBLISHER_TEMPLATE)
-                    .routeId(publisherRouteId(name))
-                    .prefixId(name + "-publisher-")
-                    .parameter("connectorName", name)
-                    .parameter("publishQueueSize", source.publishQueueSize())
-                    .add();
             TemplatedRouteBuilder.builder(camel, SOURCE_TEMPLATE)
                     .routeId(sourceRouteId(name))
                     .prefixId(name + "-")
                     .parameter("connectorName", name)
-                    .parameter("publishQueueSize", source.publishQueueSize())
                     .add();
             running.put(name, definition);
-            LOG.info("Runtime connector {} started (slot {}, topics {}.<schema>.<table>)", name, definition.config().get("slot.name"), prefix);
+            LOG.info("Runtime connector {} started (slot {}, topics {}.<schema>.<table>)", name, definition.config().get("slot.name"),
+                    definition.config().get("topic.prefix"));
         } catch (Exception e) {
-            removeRoutes(name);
-            AckGatedOffsetStore.stopLeftovers(name);
+            removeRoute(name);
+            SourceOffsetStore.stopLeftovers(name);
             component.unregister(name);
-            unbind(name);
             throw e;
         }
     }
 
-    /** Stops and removes the connector's routes: the source first (its engine commits what Kafka acknowledged), then its publisher. */
+    /** Stops and removes the connector's route: its engine commits the offsets of what Kafka acknowledged. */
     public synchronized void stop(String name) {
         if (running.remove(name) == null) {
             return;
         }
-        removeRoutes(name);
-        AckGatedOffsetStore.stopLeftovers(name);
+        removeRoute(name);
+        SourceOffsetStore.stopLeftovers(name);
         component.unregister(name);
-        unbind(name);
-        PublishLedger.forEngine(name).reset();
+        SourceStatus.forEngine(name).reset();
         LOG.info("Runtime connector {} stopped", name);
     }
 
-    private static String mapperBean(String name) {
-        return "connector-mapper-" + name;
-    }
-
-    private static String ledgerBean(String name) {
-        return "connector-ledger-" + name;
-    }
-
-    private void unbind(String name) {
-        camel.getRegistry().unbind(mapperBean(name));
-        camel.getRegistry().unbind(ledgerBean(name));
-    }
-
-    private void removeRoutes(String name) {
-        for (String routeId : new String[] {sourceRouteId(name), publisherRouteId(name)}) {
-            try {
-                if (camel.getRoute(routeId) != null) {
-                    camel.getRouteController().stopRoute(routeId);
-                    camel.removeRoute(routeId);
-                }
-            } catch (Exception e) {
-                LOG.warn("Could not remove route {} of connector {}: {}", routeId, name, e.toString());
+    private void removeRoute(String name) {
+        String routeId = sourceRouteId(name);
+        try {
+            if (camel.getRoute(routeId) != null) {
+                camel.getRouteController().stopRoute(routeId);
+                camel.removeRoute(routeId);
             }
+        } catch (Exception e) {
+            LOG.warn("Could not remove route {} of connector {}: {}", routeId, name, e.toString());
         }
         try {
-            // Endpoints are cached by URI: drop them, so a new definition under this name gets a new engine and queue.
-            SedaEndpoint queue = camel.hasEndpoint("seda:connector-publisher-" + name) instanceof SedaEndpoint seda ? seda : null;
-            if (queue != null) {
-                queue.purgeQueue(); // unacknowledged changes come again from the committed offsets
-            }
-            camel.removeEndpoints(RuntimeConnectorComponent.SCHEME + ":" + name + "*");
-            camel.removeEndpoints("seda:connector-publisher-" + name + "*");
+            // Endpoints are cached by URI: drop them, so a new definition under this name gets a new engine.
+            camel.removeEndpoints(ChangeCaptureComponent.SCHEME + ":" + name + "*");
         } catch (Exception e) {
             LOG.warn("Could not remove endpoints of connector {}: {}", name, e.toString());
         }
     }
 
-    /**
-     * The Debezium engine's configuration: the definition's keys bound to Camel's typed options where they exist
-     * (the rest passed through), then cdc-hub's own settings, which the definition may not change.
-     */
-    PostgresSourceConnectorConfiguration engineConfiguration(ConnectorDefinition definition) {
-        PostgresSourceConnectorConfiguration config = new PostgresSourceConnectorConfiguration();
-        Map<String, Object> options = new LinkedHashMap<>();
-        Map<String, String> dottedByOption = new HashMap<>();
-        definition.config().forEach((key, value) -> {
-            if (ConnectorConfigs.ignored(key) || key.equals("connector.class") || key.equals("tasks.max")) {
-                return;
-            }
-            String option = camelCase(key);
-            options.put(option, value);
-            dottedByOption.put(option, key);
-        });
-        if (!definition.config().containsKey("poll.interval.ms")) {
-            options.put("pollIntervalMs", source.pollInterval().toMillis());
-        }
-        PropertyBindingSupport.build().withCamelContext(camel).withTarget(config).withProperties(options)
-                .withRemoveParameters(true).withIgnoreCase(true).withMandatory(false).bind();
-        Map<String, Object> extra = new HashMap<>();
-        options.forEach((option, value) -> extra.put(dottedByOption.getOrDefault(option, option), value));
-
-        config.setName(definition.name());
-        String password = definition.config().get("database.password");
-        config.setDatabasePassword(password == null || password.isEmpty() ? null : password);
-        config.setPluginName("pgoutput");
-        config.useCdcHubValueForms(extra);
-        // Offsets in Kafka, shared by every instance that may run the connector, gated by Kafka's acknowledgements
-        config.setOffsetStorage(AckGatedKafkaOffsetStore.class.getName());
-        config.setOffsetStorageTopic(admin.offsetTopic());
-        config.setOffsetStoragePartitions(1);
-        config.setOffsetStorageReplicationFactor(hub.topics().replicationFactor());
-        config.commitOffsetsAs(source);
-        extra.putAll(hub.kafka().clientSettings());
-        config.setAdditionalProperties(extra);
-        return config;
+    /** The connector's capture: its stored configuration as Debezium properties, then cdc-hub's own settings. */
+    CaptureSettings capture(ConnectorDefinition definition) {
+        String prefix = definition.config().get("topic.prefix");
+        ChangeTopicNames topics = new ChangeTopicNames(new CdcHubProperties(prefix, hub.dataDir(), Map.of(), hub.kafka(), hub.topics(), hub.dlq()));
+        ValueFormat format = ValueFormat.CDC_HUB;
+        return new CaptureSettings(definition.name(), engineProperties(definition, format), topics, format, false,
+                source.tombstones(), source.maxEventBytes(), null, source.restartBackoff());
     }
 
-    /** Debezium's dotted key as Camel's option name: database.hostname -> databaseHostname. */
-    static String camelCase(String dotted) {
-        StringBuilder out = new StringBuilder(dotted.length());
-        boolean upper = false;
-        for (char c : dotted.toCharArray()) {
-            if (c == '.' || c == '_' || c == '-') {
-                upper = true;
-            } else {
-                out.append(upper ? Character.toUpperCase(c) : c);
-                upper = false;
+    /**
+     * The Debezium engine's properties: the definition's keys as they are (strings; cdc-hub's managed keys were refused
+     * when it was stored), then cdc-hub's own settings, which the definition may not change.
+     */
+    Properties engineProperties(ConnectorDefinition definition, ValueFormat format) {
+        Properties engine = new Properties();
+        definition.config().forEach((key, value) -> {
+            boolean noPassword = key.equals("database.password") && value.isEmpty(); // trust, peer or certificate authentication
+            if (!ConnectorConfigs.ignored(key) && !key.equals("tasks.max") && !noPassword) {
+                engine.setProperty(key, value);
             }
-        }
-        return out.toString();
+        });
+        engine.putIfAbsent("poll.interval.ms", Long.toString(source.pollInterval().toMillis()));
+        // cdc-hub's own settings: how values are rendered and how offsets are kept are part of its guarantees
+        PostgresSourceConnectorConfiguration.valueFormSettings(format, source.tombstones()).forEach(engine::setProperty);
+        hub.kafka().clientSettings().forEach((key, value) -> engine.setProperty(key, String.valueOf(value)));
+        engine.setProperty("offset.storage", SourceKafkaOffsetStore.class.getName());
+        engine.setProperty("offset.storage.topic", admin.offsetTopic());
+        engine.setProperty("offset.storage.partitions", "1");
+        engine.setProperty("offset.storage.replication.factor", Integer.toString(hub.topics().replicationFactor()));
+        engine.setProperty("offset.flush.interval.ms", Long.toString(source.offsetFlushInterval().toMillis()));
+        engine.setProperty("offset.flush.timeout.ms", Long.toString(source.offsetCommitTimeout().toMillis()));
+        engine.setProperty("name", definition.name());
+        engine.setProperty("connector.class", ConnectorConfigs.POSTGRES_CONNECTOR);
+        engine.setProperty("plugin.name", "pgoutput");
+        return engine;
     }
 }

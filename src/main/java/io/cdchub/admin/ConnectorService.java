@@ -154,7 +154,7 @@ public class ConnectorService implements SmartLifecycle {
     public String failure(String name) {
         String failure = failures.get(name);
         if (failure == null && runtime.failed(name)) {
-            failure = String.valueOf(io.cdchub.source.PublishLedger.forEngine(name).failure());
+            failure = runtime.failure(name);
         }
         return failure;
     }
@@ -271,7 +271,7 @@ public class ConnectorService implements SmartLifecycle {
     /** Publishing failed: restart from the committed offsets after the back-off, as the built-in source does. */
     private void restartAfterFailure(String name) {
         LOG.error("Publishing a change of connector {} failed ({}); restarting it in {} ms from its last committed offsets", name,
-                io.cdchub.source.PublishLedger.forEngine(name).failure(), builtInSource.restartBackoff().toMillis());
+                runtime.failure(name), builtInSource.restartBackoff().toMillis());
         runtime.stop(name);
         try {
             TimeUnit.MILLISECONDS.sleep(builtInSource.restartBackoff().toMillis());

@@ -4,7 +4,6 @@ import java.util.Locale;
 
 import io.cdchub.config.InvalidConfigurationException;
 import io.cdchub.source.SourceProperties;
-import io.cdchub.source.SourceSupervisor;
 import org.apache.camel.component.kubernetes.KubernetesConfiguration;
 import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
 import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
@@ -25,9 +24,8 @@ import org.springframework.context.annotation.Configuration;
  * Leader election of the source on a Kubernetes Lease, through Camel's cluster service: the route
  * {@code postgres-to-kafka} gets a {@link ClusteredRoutePolicy}, so it starts only on the instance holding the
  * Lease of its replication slot and stops when that instance loses it; the other instances are hot standbys
- * (context, Kafka producer and publisher running, the Debezium engine not). {@code kafka-publisher} is left
- * running everywhere: it only publishes what its own source hands it, and a leader stepping down needs it to
- * drain the changes already in flight, whose acknowledgements its final offset commit waits for.
+ * (context running, the Debezium engine and its producer not). A leader stepping down stops the route, whose
+ * engine finishes the batch in hand (published and acknowledged before its offsets are committed).
  *
  * <p>Camel's Kubernetes leader election counts as members the running and ready pods matching
  * {@code pod-selector}; a leader stays leader while its pod is one of them. So the source pods' readiness
@@ -35,6 +33,9 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 public class LeaderElectionConfiguration {
+
+    /** The route the Lease guards: the built-in source (routes/postgres-to-kafka.camel.yaml). */
+    static final String SOURCE_ROUTE_ID = "postgres-to-kafka";
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElectionConfiguration.class);
 
@@ -95,10 +96,10 @@ public class LeaderElectionConfiguration {
         RoutePolicyFactory sourceLeaderElectionPolicy(KubernetesClusterService sourceClusterService, SourceLeadership leadership,
                 LeaderElectionProperties election) {
             LOG.info("Leader election on: the source route {} runs only while this instance holds the Lease {}-{} (pod {})",
-                    SourceSupervisor.SOURCE_ROUTE_ID, election.leaseName(), leadership.group().replace('_', '-'),
+                    SOURCE_ROUTE_ID, election.leaseName(), leadership.group().replace('_', '-'),
                     sourceClusterService.getPodName() == null ? "from HOSTNAME" : sourceClusterService.getPodName());
             return (camelContext, routeId, route) -> {
-                if (!SourceSupervisor.SOURCE_ROUTE_ID.equals(routeId)) {
+                if (!SOURCE_ROUTE_ID.equals(routeId)) {
                     return null;
                 }
                 try {

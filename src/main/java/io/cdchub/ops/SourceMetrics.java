@@ -6,7 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.cdchub.source.PublishLedger;
+import io.cdchub.source.SourceStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -34,9 +34,9 @@ public class SourceMetrics implements SmartLifecycle {
         Gauge.builder("cdc.source.slot.lag.bytes", slotLag, AtomicLong::get).tag("slot", probe.slot()).baseUnit("bytes")
                 .description("WAL PostgreSQL keeps for the replication slot: pg_current_wal_lsn() - confirmed_flush_lsn (-1 unknown)")
                 .register(registry);
-        PublishLedger ledger = PublishLedger.forEngine(engineName);
-        Gauge.builder("cdc.source.publish.in.flight", ledger, PublishLedger::inFlight).tag("source", engineName)
-                .description("Changes handed to the Kafka publisher and not yet acknowledged").register(registry);
+        SourceStatus status = SourceStatus.forEngine(engineName);
+        Gauge.builder("cdc.source.publish.in.flight", status, SourceStatus::inFlight).tag("source", engineName)
+                .description("Records handed to the Kafka producer and not yet acknowledged").register(registry);
     }
 
     /** Samples the slot lag now; also what the schedule runs. */

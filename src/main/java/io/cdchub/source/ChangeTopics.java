@@ -9,9 +9,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.cdchub.config.CdcHubProperties;
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -41,18 +38,13 @@ public class ChangeTopics {
         this.settings = properties.topics();
     }
 
-    /** Makes sure every record's topic in the exchange body (a list of Kafka records) exists. */
-    public void ensureExist(Exchange exchange) throws InterruptedException {
-        if (!settings.autoCreate()) {
+    /** Makes sure the topic exists, creating it the first time it is asked for; waits while Kafka is unreachable. */
+    public void ensureExists(String topic) throws InterruptedException {
+        if (!settings.autoCreate() || known.contains(topic)) {
             return;
         }
-        for (Object record : exchange.getIn().getBody(List.class)) {
-            String topic = ((Message) record).getHeader(KafkaConstants.OVERRIDE_TOPIC, String.class);
-            if (topic != null && !known.contains(topic)) {
-                create(topic);
-                known.add(topic);
-            }
-        }
+        create(topic);
+        known.add(topic);
     }
 
     private void create(String topic) throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.cdchub.source;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -247,6 +249,88 @@ public final class ConnectValueConverter {
             node.set(name, node(field.schema(), row.getWithoutDefault(name), schema, name, -1));
         }
         return node;
+    }
+
+    /**
+     * Writes the row as {@link #convertRow} renders it, straight to the generator: the common scalar types without
+     * building a tree, the rest (arrays, maps, structs, json, dates and times) through their tree. The generator
+     * must come from an {@code ObjectMapper}'s factory (it writes trees) with
+     * {@code JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN} on.
+     */
+    public void writeRow(JsonGenerator out, Struct row) throws IOException {
+        if (row == null) {
+            out.writeNull();
+            return;
+        }
+        Schema schema = row.schema();
+        out.writeStartObject();
+        for (Field field : schema.fields()) {
+            String name = field.name();
+            out.writeFieldName(name);
+            write(out, field.schema(), row.getWithoutDefault(name), schema, name);
+        }
+        out.writeEndObject();
+    }
+
+    private void write(JsonGenerator out, Schema fieldSchema, Object value, Schema rowSchema, String name) throws IOException {
+        if (value == null) {
+            out.writeNull();
+            return;
+        }
+        if (fieldSchema != null) {
+            String logical = fieldSchema.name();
+            if (logical == null) {
+                switch (fieldSchema.type()) {
+                    case INT16:
+                        if (value instanceof Short s) {
+                            out.writeNumber(s.shortValue());
+                            return;
+                        }
+                        break;
+                    case INT32:
+                        if (value instanceof Integer i) {
+                            out.writeNumber(i.intValue());
+                            return;
+                        }
+                        break;
+                    case INT64:
+                        if (value instanceof Long l) {
+                            out.writeNumber(l.longValue());
+                            return;
+                        }
+                        break;
+                    case BOOLEAN:
+                        if (value instanceof Boolean b) {
+                            out.writeBoolean(b);
+                            return;
+                        }
+                        break;
+                    case STRING:
+                        if (value instanceof String s && !s.equals(placeholder)) {
+                            out.writeString(s);
+                            return;
+                        }
+                        break;
+                    default:
+                        break;
+                }
+            } else if (logical.equals(ExactNumericConverter.LOGICAL_NAME) && value instanceof String text && !text.equals(placeholder)) {
+                JsonNode number = exactNumeric(fieldSchema, text, rowSchema, name, -1);
+                if (number.isNumber()) {
+                    out.writeNumber(number.decimalValue());
+                } else {
+                    out.writeString(number.textValue());
+                }
+                return;
+            } else if (logical.equals(CONNECT_DECIMAL) && value instanceof BigDecimal d) {
+                out.writeNumber(d);
+                return;
+            } else if (TEXT_LOGICAL_NAMES.contains(logical) && value instanceof String s && !s.equals(placeholder)) {
+                out.writeString(s);
+                return;
+            }
+        }
+        out.writeTree(node(fieldSchema, value, rowSchema, name, -1));
     }
 
     /** Any value with its schema (field schemas, array elements, map values) -> JsonNode. */

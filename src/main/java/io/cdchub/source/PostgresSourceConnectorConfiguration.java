@@ -12,23 +12,28 @@ import org.apache.camel.component.debezium.postgres.configuration.PostgresConnec
 public class PostgresSourceConnectorConfiguration extends PostgresConnectorEmbeddedDebeziumConfiguration {
 
     /**
-     * The value forms cdc-hub publishes, for the built-in source and runtime connectors alike: exact and lossless,
-     * as {@link ConnectValueConverter} renders them. Adds the converter's class to {@code additionalProperties}.
+     * The Debezium connector settings a value format needs, for the built-in source and runtime connectors alike,
+     * laid over every other setting. The cdc-hub form: exact and lossless, as {@link ConnectValueConverter} renders
+     * them (numeric through {@link ExactNumericConverter}, so NaN and Infinity survive), tombstones sent by cdc-hub
+     * right behind their delete. The debezium form: Debezium's own defaults, tombstones as {@code tombstones} says.
      */
-    public void useCdcHubValueForms(Map<String, Object> additionalProperties) {
-        setDecimalHandlingMode("precise");
-        // numeric/decimal as exact text, so NaN and Infinity survive (Debezium alone would send null)
-        setConverters("exactnumeric");
-        additionalProperties.put("exactnumeric.type", ExactNumericConverter.class.getName());
-        setTimePrecisionMode("adaptive_time_microseconds");
-        setBinaryHandlingMode("bytes");
-        setIntervalHandlingMode("string");
-        setHstoreHandlingMode("json");
-        setIncludeUnknownDatatypes(true);
-        setTombstonesOnDelete(false); // the mapper sends tombstones itself, right behind their delete
+    public static Map<String, String> valueFormSettings(ValueFormat format, boolean tombstones) {
+        if (format == ValueFormat.DEBEZIUM) {
+            return Map.of("tombstones.on.delete", Boolean.toString(tombstones));
+        }
+        return Map.of(
+                "decimal.handling.mode", "precise",
+                "converters", "exactnumeric",
+                "exactnumeric.type", ExactNumericConverter.class.getName(),
+                "time.precision.mode", "adaptive_time_microseconds",
+                "binary.handling.mode", "bytes",
+                "interval.handling.mode", "string",
+                "hstore.handling.mode", "json",
+                "include.unknown.datatypes", "true",
+                "tombstones.on.delete", "false"); // the writer sends tombstones itself, right behind their delete
     }
 
-    /** Offsets committed every offset-flush-interval, each commit waiting up to offset-commit-timeout (AckGatedOffsetStore). */
+    /** Offsets committed every offset-flush-interval, each commit allowed up to offset-commit-timeout. */
     public void commitOffsetsAs(SourceProperties source) {
         setOffsetFlushIntervalMs(source.offsetFlushInterval().toMillis());
         setOffsetCommitTimeoutMs(source.offsetCommitTimeout().toMillis());

@@ -5,23 +5,41 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 
 import io.cdchub.config.CdcHubProperties;
-import org.apache.camel.component.debezium.postgres.DebeziumPostgresComponent;
-import org.apache.camel.spi.ComponentCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Builds the debezium-postgres component's configuration from {@code cdc.source.*}. The route YAML
- * only names the endpoint; every connection and tuning setting lives here, typed and checked.
+ * Builds the built-in source's capture ({@code cdc-source:<cdc.source.name>}) from {@code cdc.source.*}. The route
+ * YAML only names the endpoint; every connection and tuning setting lives here, typed and checked.
  */
 @Configuration(proxyBeanMethods = false)
 public class SourceConfiguration {
 
+    /** The {@code cdc-source} endpoints of the built-in source and the runtime connectors. */
+    @Bean(ChangeCaptureComponent.SCHEME)
+    ChangeCaptureComponent changeCaptureComponent() {
+        return new ChangeCaptureComponent();
+    }
+
+    /** The built-in source's capture, registered with the component when the source is enabled. */
     @Bean
-    PublishLedger publishLedger(SourceProperties source) {
-        return PublishLedger.forEngine(source.name());
+    CaptureSettings builtInCapture(SourceProperties source, PostgresSourceConnectorConfiguration sourceConnectorConfiguration,
+            ChangeTopicNames topics, ChangeCaptureComponent component) {
+        Properties engine = new Properties();
+        if (source.enabled()) {
+            sourceConnectorConfiguration.createDebeziumConfiguration().asMap().forEach(engine::setProperty);
+            PostgresSourceConnectorConfiguration.valueFormSettings(source.valueFormat(), source.tombstones()).forEach(engine::setProperty);
+        }
+        CaptureSettings capture = new CaptureSettings(source.name(), engine, topics, source.valueFormat(), source.schemasEnable(),
+                source.tombstones(), source.maxEventBytes(), source.heartbeat().interval().isZero() ? null : source.heartbeat().table(),
+                source.restartBackoff());
+        if (source.enabled()) {
+            component.register(capture);
+        }
+        return capture;
     }
 
     @Bean
@@ -67,7 +85,6 @@ public class SourceConfiguration {
         config.setTableIncludeList(tables);
 
         Map<String, Object> extra = new HashMap<>();
-        config.useCdcHubValueForms(extra);
 
         config.setPollIntervalMs(source.pollInterval().toMillis());
         config.setMaxBatchSize(source.maxBatchSize());
@@ -75,24 +92,16 @@ public class SourceConfiguration {
 
         config.commitOffsetsAs(source);
         if (source.offsetStore() == SourceProperties.OffsetStore.KAFKA) {
-            config.setOffsetStorage(AckGatedKafkaOffsetStore.class.getName());
+            config.setOffsetStorage(SourceKafkaOffsetStore.class.getName());
             config.setOffsetStorageTopic(source.offsetTopic());
             config.setOffsetStoragePartitions(1);
             config.setOffsetStorageReplicationFactor(hub.topics().replicationFactor());
             extra.putAll(hub.kafka().clientSettings());
         } else {
-            config.setOffsetStorage(AckGatedFileOffsetStore.class.getName());
+            config.setOffsetStorage(SourceFileOffsetStore.class.getName());
         }
         extra.putAll(source.debezium());
         config.setAdditionalProperties(extra);
         return config;
-    }
-
-    @Bean
-    ComponentCustomizer debeziumPostgresCustomizer(PostgresSourceConnectorConfiguration sourceConnectorConfiguration) {
-        // Last, so the starter's own customizer (which applies its defaults, such as port 5432) cannot overwrite ours.
-        return ComponentCustomizer.builder(DebeziumPostgresComponent.class)
-                .withOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE)
-                .build(component -> component.setConfiguration(sourceConnectorConfiguration));
     }
 }

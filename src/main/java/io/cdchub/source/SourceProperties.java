@@ -35,7 +35,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxQueueSize        Debezium max.queue.size
  * @param maxEventBytes       largest event accepted; a bigger one is dead-lettered with its key
  * @param tombstones          send a tombstone (null value) after each delete, for log compaction
- * @param publishQueueSize    changes buffered between Debezium and the Kafka producer
+ * @param valueFormat         how change events are written: cdc-hub (readable, exact; the default) or debezium (what
+ *                            Debezium's JsonConverter writes with Debezium's default connector settings)
+ * @param schemasEnable       wrap keys and values in Connect's {"schema", "payload"} (debezium format only)
  * @param restartBackoff      wait before the source restarts after a publishing failure
  * @param debezium            extra Debezium connector properties, passed through as they are
  */
@@ -58,7 +60,8 @@ public record SourceProperties(
         @DefaultValue("16384") int maxQueueSize,
         @DefaultValue("1000000") int maxEventBytes,
         @DefaultValue("true") boolean tombstones,
-        @DefaultValue("10000") int publishQueueSize,
+        @DefaultValue("cdc-hub") ValueFormat valueFormat,
+        @DefaultValue("false") boolean schemasEnable,
         @DefaultValue("5s") Duration restartBackoff,
         Map<String, String> debezium) {
 
@@ -70,13 +73,13 @@ public record SourceProperties(
         debezium = debezium == null ? Map.of() : Map.copyOf(debezium);
         if (enabled) {
             validate(name, database, tables, slot, publication, snapshotMode, heartbeat, offsetTopic, offsetFlushInterval, offsetCommitTimeout,
-                    pollInterval, maxBatchSize, maxQueueSize, maxEventBytes, publishQueueSize);
+                    pollInterval, maxBatchSize, maxQueueSize, maxEventBytes, valueFormat, schemasEnable);
         }
     }
 
     private static void validate(String name, Database database, String tables, String slot, String publication, String snapshotMode,
             Heartbeat heartbeat, String offsetTopic, Duration offsetFlushInterval, Duration offsetCommitTimeout, Duration pollInterval, int maxBatchSize,
-            int maxQueueSize, int maxEventBytes, int publishQueueSize) {
+            int maxQueueSize, int maxEventBytes, ValueFormat valueFormat, boolean schemasEnable) {
         if (name == null || !ENGINE_NAME.matcher(name).matches()) {
             throw new InvalidConfigurationException("cdc.source.name", "must be 1-100 letters, digits, '.', '_' or '-', but is '" + name + "'");
         }
@@ -133,7 +136,11 @@ public record SourceProperties(
                     "must be larger than cdc.source.max-batch-size (" + maxBatchSize + "), but is " + maxQueueSize);
         }
         requirePositive("cdc.source.max-event-bytes", maxEventBytes);
-        requirePositive("cdc.source.publish-queue-size", publishQueueSize);
+        if (schemasEnable && valueFormat != ValueFormat.DEBEZIUM) {
+            throw new InvalidConfigurationException("cdc.source.schemas-enable",
+                    "needs cdc.source.value-format=debezium: Connect's schemas describe Debezium's value forms (epoch days, base64"
+                    + " decimals), not cdc-hub's exact numbers and ISO text, so a sink connector could not read cdc-hub's form back");
+        }
     }
 
     private static void requireText(String property, String value) {

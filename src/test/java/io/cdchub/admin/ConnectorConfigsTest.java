@@ -75,9 +75,7 @@ class ConnectorConfigsTest {
     }
 
     @Test
-    void dottedKeysBecomeCamelOptionNames() {
-        assertThat(ConnectorRuntime.camelCase("database.hostname")).isEqualTo("databaseHostname");
-        assertThat(ConnectorRuntime.camelCase("publication.autocreate.mode")).isEqualTo("publicationAutocreateMode");
+    void defaultSlotIsTheNameAsAnIdentifier() {
         assertThat(ConnectorConfigs.defaultSlot("My.Connector-1")).isEqualTo("my_connector_1");
     }
 }

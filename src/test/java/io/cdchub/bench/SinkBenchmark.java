@@ -88,7 +88,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * in the same run.
  *
  * <p>A change topic per sink is pre-filled with N Debezium envelopes (inserts of an 8-column row) in the exact format
- * cdc-hub's source publishes (see {@code ChangeEventMapper} and README "Event format"), written by a plain
+ * cdc-hub's source publishes (see {@code ChangeEventWriter} and README "Event format"), written by a plain
  * KafkaProducer; the matching PostgreSQL table exists, so the ClickHouse sink resolves the column types from the
  * catalog as it does in production. Each repetition, per sink:
  * <ol>
@@ -311,7 +311,7 @@ public final class SinkBenchmark {
         return out;
     }
 
-    /** The Debezium envelope cdc-hub's source publishes for an insert (ChangeEventMapper, README "Event format"). */
+    /** The Debezium envelope cdc-hub's source publishes for an insert (ChangeEventWriter, README "Event format"). */
     private static byte[] envelope(Row r) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(768);
         try (JsonGenerator g = JSON_FACTORY.createGenerator(out)) {

@@ -259,7 +259,7 @@ public final class SourceBenchmark {
                 + queryText("SHOW synchronous_commit") + "; the benchmark's writers use synchronous_commit=" + SYNCHRONOUS_COMMIT + "), Kafka " + org.apache.kafka.common.utils.AppInfoParser.getVersion()
                 + " KRaft in-process, " + Runtime.getRuntime().availableProcessors() + " CPUs, Java " + System.getProperty("java.version"));
         summary.add("config: cdc.source.poll-interval=" + source.pollInterval().toMillis() + "ms, max-batch-size=" + source.maxBatchSize()
-                + ", max-queue-size=" + source.maxQueueSize() + ", publish-queue-size=" + source.publishQueueSize()
+                + ", max-queue-size=" + source.maxQueueSize() + ", value-format=" + source.valueFormat().label()
                 + "; kafka linger-ms=" + env.getProperty("camel.component.kafka.linger-ms")
                 + ", batch-size=" + env.getProperty("camel.component.kafka.producer-batch-size")
                 + ", compression=" + env.getProperty("camel.component.kafka.compression-codec")

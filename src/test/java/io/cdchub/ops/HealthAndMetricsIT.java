@@ -81,7 +81,7 @@ class HealthAndMetricsIT {
                                     && value(text, "camel_exchanges_total", "routeId=\"postgres-to-kafka\"").orElse(0) > 0);
             System.out.println("PROMETHEUS " + metrics);
             assertThat(value(metrics, "cdc_source_publish_in_flight", "source=\"it-health\"")).isPresent();
-            assertThat(value(metrics, "camel_exchanges_total", "routeId=\"kafka-publisher\"").orElse(0)).isPositive();
+            assertThat(value(metrics, "camel_exchanges_total", "routeId=\"postgres-to-kafka\"").orElse(0)).isPositive();
 
             // a dead letter (as the error handler hands it over) is counted for the route that failed it
             Exchange letter = app.getBean(CamelContext.class).createProducerTemplate().send("direct:dead-letter", exchange -> {

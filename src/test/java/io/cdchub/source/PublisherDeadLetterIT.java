@@ -36,10 +36,10 @@ class PublisherDeadLetterIT {
             Event letter = dead.get(0);
             assertThat(letter.headers())
                     .containsEntry(DeadLetterEnricher.EXCEPTION_CLASS, RecordTooLargeException.class.getName())
-                    .containsEntry(DeadLetterEnricher.ROUTE_ID, "kafka-publisher");
+                    .containsEntry(DeadLetterEnricher.ROUTE_ID, "postgres-to-kafka");
             assertThat(letter.value().path("truncated").asBoolean()).isTrue();
             assertThat(letter.key().get("id").asInt()).isEqualTo(1);
-            assertThat(PublishLedger.forEngine("it-refused").failed()).isFalse();
+            assertThat(SourceStatus.forEngine("it-refused").failed()).isFalse();
         }
     }
 }

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Offsets in a compacted Kafka topic (cdc.source.offset-store=kafka), written only past acknowledged changes. */
-public class AckGatedKafkaOffsetStore extends AckGatedOffsetStore {
+public class SourceKafkaOffsetStore extends SourceOffsetStore {
 
     /**
      * How long stopping waits before forcing the store closed. Kafka Connect's store stops with no time limit: it
@@ -29,7 +29,7 @@ public class AckGatedKafkaOffsetStore extends AckGatedOffsetStore {
     private static final Duration FORCING_STEP_TIMEOUT = Duration.ofSeconds(1);
     /** Its pending calls are topic creation and end-offset reads: safe to abandon when stopping. */
     private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(3);
-    private static final Logger LOG = LoggerFactory.getLogger(AckGatedKafkaOffsetStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SourceKafkaOffsetStore.class);
 
     /**
      * Kafka Connect's store, built as Debezium's {@code KafkaConnectUtil.kafkaOffsetBackingStore} builds it but

@@ -24,10 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An offset store that writes only offsets of changes Kafka has acknowledged (see {@link PublishLedger}).
- * Debezium creates it by class name; the store it wraps is chosen by the subclass.
+ * The capture's offset store, wrapping Kafka Connect's file or Kafka store (chosen by the subclass; Debezium creates
+ * it by class name). It only ever receives offsets of changes Kafka has acknowledged: {@link ChangeCaptureConsumer}
+ * marks a batch processed only after that. What it adds: later reads bounded in time, and stores an engine left
+ * running when it was closed while starting are stopped ({@link #stopLeftovers}).
  */
-public abstract class AckGatedOffsetStore implements OffsetBackingStore {
+public abstract class SourceOffsetStore implements OffsetBackingStore {
 
     /**
      * How long a read of offsets after the first may take. The PostgreSQL task reads its offsets again on every
@@ -36,10 +38,10 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
      * outlast Camel's 45 s. A read given up only delays the slot's confirmation to a later commit.
      */
     static final Duration LATER_READ_TIMEOUT = Duration.ofSeconds(5);
-    private static final Logger LOG = LoggerFactory.getLogger(AckGatedOffsetStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SourceOffsetStore.class);
 
     /** Started and not yet stopped stores, by engine name: see {@link #stopLeftovers(String)}. */
-    private static final Map<String, Set<AckGatedOffsetStore>> LIVE = new ConcurrentHashMap<>();
+    private static final Map<String, Set<SourceOffsetStore>> LIVE = new ConcurrentHashMap<>();
     /** Per engine name, the last store sequence number that belongs to an engine already stopped. */
     private static final Map<String, Long> RETIRED = new ConcurrentHashMap<>();
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -50,13 +52,6 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
     private ExecutorService reader;
     private String engine;
     private OffsetBackingStore delegate;
-    private PublishLedger ledger;
-    /**
-     * How long a commit waits for acknowledgements before it gives up and leaves offsets unchanged: the engine's
-     * offset.flush.timeout.ms (cdc.source.offset-commit-timeout), less a quarter (at most 5 s) kept for writing the
-     * offsets themselves, since the engine abandons the whole commit at that timeout.
-     */
-    private Duration ackWait;
 
     protected abstract OffsetBackingStore createDelegate(Map<String, String> workerConfig);
 
@@ -65,23 +60,16 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
         Map<String, String> settings = config.originalsStrings();
         engine = settings.get("name");
         if (engine == null) {
-            throw new ConnectException("The offset store needs the engine's 'name' to find its publish ledger");
+            throw new ConnectException("The offset store needs the engine's 'name'");
         }
-        ledger = PublishLedger.forEngine(engine);
         String readerName = "offset-store-read-" + engine;
         reader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, readerName);
             t.setDaemon(true);
             return t;
         });
-        ackWait = ackWait(Duration.ofMillis(config.getLong(WorkerConfig.OFFSET_COMMIT_TIMEOUT_MS_CONFIG)));
         delegate = createDelegate(settings);
         delegate.configure(config);
-    }
-
-    static Duration ackWait(Duration commitTimeout) {
-        Duration reserve = commitTimeout.dividedBy(4);
-        return commitTimeout.minus(reserve.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : reserve);
     }
 
     @Override
@@ -100,7 +88,7 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        Set<AckGatedOffsetStore> live = LIVE.get(engine);
+        Set<SourceOffsetStore> live = LIVE.get(engine);
         if (live != null) {
             live.remove(this);
         }
@@ -117,8 +105,8 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
     public static void stopLeftovers(String engine) {
         long lastOfStoppedEngine = SEQUENCE.get();
         RETIRED.merge(engine, lastOfStoppedEngine, Math::max);
-        Set<AckGatedOffsetStore> live = LIVE.getOrDefault(engine, Set.of());
-        for (AckGatedOffsetStore store : Set.copyOf(live)) {
+        Set<SourceOffsetStore> live = LIVE.getOrDefault(engine, Set.of());
+        for (SourceOffsetStore store : Set.copyOf(live)) {
             if (store.sequence <= lastOfStoppedEngine) {
                 LOG.info("Stopping the offset store engine {} left running", engine);
                 store.stop();
@@ -146,22 +134,6 @@ public abstract class AckGatedOffsetStore implements OffsetBackingStore {
 
     @Override
     public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
-        String refusal;
-        try {
-            refusal = ledger.awaitPublished(ledger.lastRegistered(), ackWait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            refusal = "interrupted while waiting for Kafka acknowledgements";
-        }
-        if (refusal != null) {
-            // Failing the flush leaves the previous offsets in place: Debezium retries at the next
-            // flush, and after a restart the unacknowledged changes are read again (duplicates, no gaps).
-            ConnectException error = new ConnectException("Source offsets not committed: " + refusal);
-            if (callback != null) {
-                callback.onCompletion(error, null);
-            }
-            return CompletableFuture.failedFuture(error);
-        }
         return delegate.set(values, callback);
     }
 
