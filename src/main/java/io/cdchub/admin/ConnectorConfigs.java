@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import io.cdchub.source.ValueFormat;
 import io.debezium.connector.postgresql.PostgresConnector;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
@@ -47,6 +48,14 @@ public final class ConnectorConfigs {
     private static final List<String> IGNORED_PREFIXES = List.of("key.converter", "value.converter", "header.converter", "errors.");
 
     private static final ConfigDef DEBEZIUM = new PostgresConnector().config();
+
+    /** cdc-hub's key for a connector's value form: cdc-hub (default) or debezium, as cdc.source.value-format. */
+    public static final String VALUE_FORMAT = "value.format";
+    /** Connect's spelling of the schema wrapper, honoured with the debezium form. */
+    public static final String SCHEMAS_ENABLE = "value.converter.schemas.enable";
+    /** Debezium's value-form keys: managed by cdc-hub in the cdc-hub form, the user's (Debezium's defaults) in the debezium form. */
+    private static final List<String> VALUE_FORM_KEYS = List.of("decimal.handling.mode", "binary.handling.mode", "time.precision.mode",
+            "tombstones.on.delete");
 
     private ConnectorConfigs() {
     }
@@ -108,6 +117,7 @@ public final class ConnectorConfigs {
      * @throws ApiException 400 naming the field and the reason
      */
     public static Map<String, String> validate(String name, Map<String, String> input, Naming naming) {
+        ValueFormat format = valueFormat(input, naming);
         Map<String, String> config = new TreeMap<>();
         for (Map.Entry<String, String> e : input.entrySet()) {
             String key = e.getKey();
@@ -122,7 +132,7 @@ public final class ConnectorConfigs {
                 throw ApiException.badRequest(naming.field(key), "is too long or contains NUL characters");
             }
             for (String managed : MANAGED_PREFIXES) {
-                if (key.startsWith(managed)) {
+                if (key.startsWith(managed) && !(format == ValueFormat.DEBEZIUM && VALUE_FORM_KEYS.contains(key))) {
                     throw ApiException.badRequest(naming.field(key), "is set by cdc-hub (offsets are kept behind Kafka's acknowledgements"
                             + " and values are rendered exactly); remove it");
                 }
@@ -221,6 +231,33 @@ public final class ConnectorConfigs {
             }
         }
         return config;
+    }
+
+    /** The connector's value form ({@value #VALUE_FORMAT}); 400 for an unknown one. */
+    public static ValueFormat valueFormat(Map<String, String> config, Naming naming) {
+        String value = config.getOrDefault(VALUE_FORMAT, ValueFormat.CDC_HUB.label()).strip();
+        ValueFormat format;
+        if (value.equals(ValueFormat.CDC_HUB.label())) {
+            format = ValueFormat.CDC_HUB;
+        } else if (value.equals(ValueFormat.DEBEZIUM.label())) {
+            format = ValueFormat.DEBEZIUM;
+        } else {
+            throw ApiException.badRequest(naming.field(VALUE_FORMAT), "must be cdc-hub or debezium, but is '" + value + "'");
+        }
+        String schemas = config.getOrDefault(SCHEMAS_ENABLE, "false").strip();
+        if (!schemas.equals("true") && !schemas.equals("false")) {
+            throw ApiException.badRequest(naming.field(SCHEMAS_ENABLE), "must be true or false, but is '" + schemas + "'");
+        }
+        if (schemas.equals("true") && format != ValueFormat.DEBEZIUM) {
+            throw ApiException.badRequest(naming.field(SCHEMAS_ENABLE), "needs " + VALUE_FORMAT + "=debezium: Connect's schemas describe"
+                    + " Debezium's value forms, not cdc-hub's exact numbers and ISO text");
+        }
+        return format;
+    }
+
+    /** Whether the connector's keys and values carry Connect's schema wrapper ({@value #SCHEMAS_ENABLE}). */
+    public static boolean schemasEnable(Map<String, String> config) {
+        return Boolean.parseBoolean(config.getOrDefault(SCHEMAS_ENABLE, "false").strip());
     }
 
     /** Keys that are accepted but not applied (Connect converter settings). */

@@ -153,26 +153,27 @@ public class ConnectorRuntime {
     CaptureSettings capture(ConnectorDefinition definition) {
         String prefix = definition.config().get("topic.prefix");
         ChangeTopicNames topics = new ChangeTopicNames(new CdcHubProperties(prefix, hub.dataDir(), Map.of(), hub.kafka(), hub.topics(), hub.dlq()));
-        ValueFormat format = ValueFormat.CDC_HUB;
-        return new CaptureSettings(definition.name(), engineProperties(definition, format), topics, format, false,
-                source.tombstones(), source.maxEventBytes(), null, source.restartBackoff());
+        ValueFormat format = ConnectorConfigs.valueFormat(definition.config(), ConnectorConfigs.Naming.DOTTED);
+        boolean tombstones = Boolean.parseBoolean(definition.config().getOrDefault("tombstones.on.delete", Boolean.toString(source.tombstones())));
+        return new CaptureSettings(definition.name(), engineProperties(definition, format, tombstones), topics, format,
+                ConnectorConfigs.schemasEnable(definition.config()), tombstones, source.maxEventBytes(), null, source.restartBackoff());
     }
 
     /**
      * The Debezium engine's properties: the definition's keys as they are (strings; cdc-hub's managed keys were refused
      * when it was stored), then cdc-hub's own settings, which the definition may not change.
      */
-    Properties engineProperties(ConnectorDefinition definition, ValueFormat format) {
+    Properties engineProperties(ConnectorDefinition definition, ValueFormat format, boolean tombstones) {
         Properties engine = new Properties();
         definition.config().forEach((key, value) -> {
             boolean noPassword = key.equals("database.password") && value.isEmpty(); // trust, peer or certificate authentication
-            if (!ConnectorConfigs.ignored(key) && !key.equals("tasks.max") && !noPassword) {
+            if (!ConnectorConfigs.ignored(key) && !key.equals("tasks.max") && !key.equals(ConnectorConfigs.VALUE_FORMAT) && !noPassword) {
                 engine.setProperty(key, value);
             }
         });
         engine.putIfAbsent("poll.interval.ms", Long.toString(source.pollInterval().toMillis()));
         // cdc-hub's own settings: how values are rendered and how offsets are kept are part of its guarantees
-        PostgresSourceConnectorConfiguration.valueFormSettings(format, source.tombstones()).forEach(engine::setProperty);
+        PostgresSourceConnectorConfiguration.valueFormSettings(format, tombstones).forEach(engine::setProperty);
         hub.kafka().clientSettings().forEach((key, value) -> engine.setProperty(key, String.valueOf(value)));
         engine.setProperty("offset.storage", SourceKafkaOffsetStore.class.getName());
         engine.setProperty("offset.storage.topic", admin.offsetTopic());

@@ -174,11 +174,16 @@ public class ChangeEventWriter implements Processor {
     private static byte[] describe(SourceRecord change) {
         Map<String, Object> description = new java.util.LinkedHashMap<>();
         if (change.value() instanceof Struct value) {
-            for (String field : new String[] {"op", "before", "after", "source"}) {
+            for (String field : new String[] {"op", "before", "after"}) {
                 if (value.schema().field(field) != null) {
                     Object part = value.get(field);
                     description.put(field, part == null ? null : String.valueOf(part));
                 }
+            }
+            if (value.schema().field("source") != null && value.get("source") instanceof Struct source) {
+                Map<String, Object> fields = new java.util.LinkedHashMap<>();
+                source.schema().fields().forEach(f -> fields.put(f.name(), source.get(f)));
+                description.put("source", fields);
             }
         }
         description.put("key", change.key() == null ? null : String.valueOf(change.key()));

@@ -10,6 +10,7 @@ import java.util.Properties;
 import io.cdchub.config.CdcHubProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Builds the built-in source's capture ({@code cdc-source:<cdc.source.name>}) from {@code cdc.source.*}. The route
@@ -27,7 +28,8 @@ public class SourceConfiguration {
     /** The built-in source's capture, registered with the component when the source is enabled. */
     @Bean
     CaptureSettings builtInCapture(SourceProperties source, PostgresSourceConnectorConfiguration sourceConnectorConfiguration,
-            ChangeTopicNames topics, ChangeCaptureComponent component) {
+            ChangeTopicNames topics, ChangeCaptureComponent component, Environment environment) {
+        requireReadersOfTheForm(source, environment);
         Properties engine = new Properties();
         if (source.enabled()) {
             sourceConnectorConfiguration.createDebeziumConfiguration().asMap().forEach(engine::setProperty);
@@ -40,6 +42,25 @@ public class SourceConfiguration {
             component.register(capture);
         }
         return capture;
+    }
+
+    /** cdc-hub's own readers of change topics read the cdc-hub form: refuse to feed them another one. */
+    private static final Map<String, String> CDC_HUB_FORM_READERS = Map.of(
+            "cdc.sink.clickhouse.enabled", "the ClickHouse sink",
+            "cdc.sink.elasticsearch.enabled", "the Elasticsearch sink",
+            "cdc.gateway.enabled", "the real-time gateway");
+
+    static void requireReadersOfTheForm(SourceProperties source, Environment environment) {
+        if (!source.enabled() || source.valueFormat() == ValueFormat.CDC_HUB) {
+            return;
+        }
+        for (Map.Entry<String, String> reader : new java.util.TreeMap<>(CDC_HUB_FORM_READERS).entrySet()) {
+            if (environment.getProperty(reader.getKey(), Boolean.class, false)) {
+                throw new io.cdchub.config.InvalidConfigurationException("cdc.source.value-format",
+                        "is " + source.valueFormat().label() + ", but " + reader.getValue() + " (" + reader.getKey() + "=true) reads"
+                                + " the cdc-hub form and would mis-read this one: run it with cdc.source.value-format=cdc-hub, or turn it off");
+            }
+        }
     }
 
     @Bean

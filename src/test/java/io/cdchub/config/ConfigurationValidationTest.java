@@ -28,9 +28,21 @@ class ConfigurationValidationTest {
         "cdc.topic-prefix|bad prefix!|Kafka topic name",
         "cdc.dlq.topic|''|Kafka topic name",
         "cdc.kafka.bootstrap-servers|''|must be set",
+        "cdc.source.schemas-enable|true|needs cdc.source.value-format=debezium",
     })
     void badSettingFailsStartUpNamingTheProperty(String property, String value, String problem) {
         FailureAnalysis analysis = StartupFailures.assertStartFailsNaming(VALID, WebApplicationType.NONE, property, value, problem);
         assertThat(analysis.getAction()).contains(property);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"cdc.sink.clickhouse.enabled", "cdc.sink.elasticsearch.enabled", "cdc.gateway.enabled"})
+    void theDebeziumFormIsRefusedToReadersOfTheCdcHubForm(String reader) {
+        List<String> args = new java.util.ArrayList<>(VALID);
+        args.add("--" + reader + "=true");
+        args.add("--cdc.gateway.jwt.secret=0123456789abcdef0123456789abcdef"); // the gateway's own check passes
+        FailureAnalysis analysis = StartupFailures.assertStartFailsNaming(args, WebApplicationType.NONE, "cdc.source.value-format", "debezium",
+                reader + "=true");
+        assertThat(analysis.getDescription()).contains("reads the cdc-hub form");
     }
 }
