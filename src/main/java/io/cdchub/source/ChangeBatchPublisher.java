@@ -68,6 +68,8 @@ public class ChangeBatchPublisher implements Processor {
                 }
                 acks[i] = producer.send(record);
             }
+            // the whole batch is in the producer: send it now rather than after linger.ms, and wait for it
+            producer.flush();
             for (int i = 0; i < count; i++) {
                 try {
                     acks[i].get();

@@ -109,8 +109,10 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
         Exception failure = exchange.getException();
         releaseExchange(exchange, false);
         if (failure != null) {
-            if (failure instanceof InterruptedException interrupted) {
-                throw interrupted; // the engine is stopping: nothing marked, the batch comes again after a restart
+            if (stopping || failure instanceof InterruptedException || failure instanceof org.apache.kafka.common.errors.InterruptException) {
+                // the engine is stopping: nothing of this batch is marked, it comes again after the next start
+                throw new InterruptedException("Capture " + settings.name() + " is stopping; a batch of " + changes.size()
+                        + " changes is left for the next start");
             }
             // Nothing of this batch is marked: the engine stops, commits only what earlier batches published, and restarts.
             throw new BatchNotPublishedException(settings.name(), changes.size(), failure);
