@@ -63,8 +63,33 @@ final class ChildProcess {
         return process.isAlive();
     }
 
-    /** SIGTERM, then SIGKILL after {@code graceSeconds}. */
+    /** SIGSTOP: the process keeps its state (and connections) but gets no CPU until {@link #resume}. */
+    void suspend() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).redirectErrorStream(true).start();
+        String out = new String(kill.getInputStream().readAllBytes()).strip();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed: " + out);
+        }
+    }
+
+    /** SIGTERM (after SIGCONT, should it be suspended), then SIGKILL after {@code graceSeconds}. */
     void stop(int graceSeconds) {
+        try {
+            resume();
+        } catch (IOException e) {
+            // gone already
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         process.destroy();
         try {
             if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {

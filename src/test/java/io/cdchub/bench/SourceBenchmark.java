@@ -116,6 +116,13 @@ public final class SourceBenchmark {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     /** After a phase's last event, before its CPU is read: work a system does right after delivering (offset commits) counts too. */
     private static final long SETTLE_MILLIS = 1000;
+    /**
+     * Suspend (SIGSTOP) every system but the one being started or measured, so that idle systems' timers and poll
+     * loops take no CPU from it; a resumed system gets {@link #RESUME_MILLIS} to catch up on its timers, unmeasured,
+     * before its phase.
+     */
+    private static final boolean SUSPEND_IDLE = Boolean.parseBoolean(System.getProperty("bench.suspend-idle", "true"));
+    private static final long RESUME_MILLIS = 2000;
     private static final String TABLE = "bench.item";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -190,14 +197,16 @@ public final class SourceBenchmark {
                 if (s.usable()) {
                     if (s.kind == Kind.RAW) {
                         rawBulk(s, rep);
-                    } else {
+                    } else if (resume(s)) {
                         bulk(s, rep);
+                        suspend(s);
                     }
                 }
             }
             for (SystemRun s : order) {
-                if (s.usable() && s.kind != Kind.RAW) {
+                if (s.usable() && s.kind != Kind.RAW && resume(s)) {
                     steady(s, rep);
+                    suspend(s);
                 }
             }
         }
@@ -214,6 +223,34 @@ public final class SourceBenchmark {
             return 2;
         }
         return failures.isEmpty() && systems.stream().allMatch(s -> s.failure == null) ? 0 : 1;
+    }
+
+    /** Suspends the system (when {@link #SUSPEND_IDLE}) until its next phase. */
+    private void suspend(SystemRun s) {
+        if (SUSPEND_IDLE && s.process != null && s.process.isAlive()) {
+            try {
+                s.process.suspend();
+                s.suspended = true;
+            } catch (IOException | InterruptedException e) {
+                s.fail("could not be suspended: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Resumes a suspended system and lets it catch up; false when that failed. */
+    private boolean resume(SystemRun s) {
+        if (!s.suspended) {
+            return true;
+        }
+        try {
+            s.process.resume();
+            s.suspended = false;
+            pause(RESUME_MILLIS);
+            return s.usable();
+        } catch (IOException | InterruptedException e) {
+            s.fail("could not be resumed: " + e.getMessage());
+            return false;
+        }
     }
 
     /** The systems in the order of a repetition: rotated by one each repetition, so each leads once in turn. */
@@ -234,6 +271,7 @@ public final class SourceBenchmark {
         /** Database, slot, topic prefix: {@code bench_<key>}, {@code bench_<key>}, {@code <key>}. */
         final String key;
         ChildProcess process;
+        boolean suspended;
         String topic;
         List<TopicPartition> partitions;
         String failure;
@@ -455,6 +493,7 @@ public final class SourceBenchmark {
         pause(SETTLE_MILLIS);
         s.startupCpuNanos = ProcStat.cpuNanos(s.pid());
         s.measuredWallNanos = System.nanoTime() - s.process.startedNanos;
+        suspend(s);
         log(String.format(Locale.ROOT, "%s warmed up: topic %s; CPU so far %.1f s", s.name, s.topic, s.startupCpuNanos / 1e9));
     }
 
@@ -1309,8 +1348,9 @@ public final class SourceBenchmark {
                 + " all acks=all, JSON without schemas");
         summary.add(String.format(Locale.ROOT, "workload per system: start-up, warm-up %,d rows, %d x bulk %,d rows (one INSERT ... SELECT transaction;"
                         + " events/s from commit to last event read), %d x %d s at %,d single-row inserts/s (latency receive - created_at, first %d s"
-                        + " discarded); order rotates per repetition: %s",
+                        + " discarded); %s; order rotates per repetition: %s",
                 WARMUP_ROWS, REPETITIONS, ROWS, REPETITIONS, STEADY_SECONDS, RATE, STEADY_WARMUP_SECONDS,
+                SUSPEND_IDLE ? "one system at a time: the others suspended (SIGSTOP)" : "idle systems keep running (bench.suspend-idle=false)",
                 java.util.stream.IntStream.rangeClosed(1, REPETITIONS).mapToObj(r -> r + ": " + order(r).stream().map(s -> s.name)
                         .collect(Collectors.joining(" "))).collect(Collectors.joining("; "))));
         summary.add("");
@@ -1328,26 +1368,24 @@ public final class SourceBenchmark {
                 + " µs/event: that CPU / the events of those phases; broker s / walsnd s: the Kafka broker's and the system's walsender's CPU over"
                 + " the same phases)");
         summary.add("");
-        summary.add(String.format(Locale.ROOT, "%-14s %9s %10s %10s %10s %11s %8s", "system", "start s", "start CPU", "phases CPU", "workload CPU",
-                "idle CPU/min", "RSS MB"));
+        summary.add(String.format(Locale.ROOT, "%-14s %9s %10s %10s %12s %11s %8s", "system", "start s", "start CPU", "phases CPU", "workload CPU",
+                "other CPU", "RSS MB"));
         for (SystemRun s : systems) {
             if (s.kind == Kind.RAW) {
                 continue;
             }
             double phases = phasesCpuSeconds(s);
             double workload = workloadCpuSeconds(s);
-            double idlePerMin = Double.NaN;
-            double idleSeconds = (s.lifeAtEndNanos - s.measuredWallNanos) / 1e9;
-            if (s.cpuAtEnd > 0 && !Double.isNaN(workload) && idleSeconds > 1) {
-                idlePerMin = (s.cpuAtEnd / 1e9 - workload) / idleSeconds * 60;
-            }
+            double other = s.cpuAtEnd > 0 ? s.cpuAtEnd / 1e9 - workload : Double.NaN;
             summary.add(String.format(Locale.ROOT, "%-14s %9s %10s %10s %12s %11s %8s", s.name, fmt(s.startupSeconds, 1),
-                    fmt(s.startupCpuNanos < 0 ? Double.NaN : s.startupCpuNanos / 1e9, 1), fmt(phases, 1), fmt(workload, 1), fmt(idlePerMin, 2),
+                    fmt(s.startupCpuNanos < 0 ? Double.NaN : s.startupCpuNanos / 1e9, 1), fmt(phases, 1), fmt(workload, 1), fmt(other, 1),
                     fmt(s.rssAtEnd < 0 ? Double.NaN : s.rssAtEnd / 1048576.0, 0)));
         }
         summary.add("(start s: launch to slot streaming; start CPU: launch, start-up and warm-up; workload CPU: start CPU + every measured phase ="
-                + " the whole identical workload; idle CPU/min: what it used while the other systems were measured, not counted anywhere else;"
-                + " RSS: VmRSS at the end)");
+                + " the whole identical workload; other CPU: the rest of the process's CPU, not counted above: "
+                + (SUSPEND_IDLE ? "catching up for " + RESUME_MILLIS / 1000 + " s after each resume (suspended while the others ran)"
+                        : String.format(Locale.ROOT, "idle while the others ran (%s CPU s per minute idle)", idleRates()))
+                + "; RSS: VmRSS at the end)");
         SystemRun hub = find(Kind.CDC_HUB);
         if (hub != null) {
             summary.add("");
@@ -1379,6 +1417,12 @@ public final class SourceBenchmark {
     private static double med(double[] values) {
         double[] measured = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
         return measured.length == 0 ? Double.NaN : BenchSupport.median(measured);
+    }
+
+    private String idleRates() {
+        return systems.stream().filter(s -> s.kind != Kind.RAW && s.cpuAtEnd > 0 && s.lifeAtEndNanos - s.measuredWallNanos > 1e9)
+                .map(s -> String.format(Locale.ROOT, "%s %.2f", s.name, (s.cpuAtEnd / 1e9 - workloadCpuSeconds(s)) / ((s.lifeAtEndNanos - s.measuredWallNanos) / 1e9) * 60))
+                .collect(Collectors.joining(", "));
     }
 
     private static double phasesCpuSeconds(SystemRun s) {
