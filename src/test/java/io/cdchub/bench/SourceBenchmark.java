@@ -141,6 +141,8 @@ public final class SourceBenchmark {
     private long eventsReceived;
     private long duplicates;
     private boolean startFailed;
+    private long brokerCpuAtEnd = -1;
+    private long brokerRssAtEnd = -1;
 
     private SourceBenchmark(Map<String, String> extraSettings) {
         this.extraSettings = extraSettings;
@@ -219,6 +221,8 @@ public final class SourceBenchmark {
                 s.fail("the process ended (exit " + s.process.process.exitValue() + ") before the end; see " + s.process.log);
             }
         }
+        brokerCpuAtEnd = ProcStat.cpuNanos(broker.pid());
+        brokerRssAtEnd = ProcStat.rssBytes(broker.pid());
         if (startFailed) {
             return 2;
         }
@@ -339,11 +343,15 @@ public final class SourceBenchmark {
             return failure == null && (kind == Kind.RAW || process != null && process.isAlive());
         }
 
+        /** Records the system's (first) failure; its process, if any, is stopped so it takes no CPU from the others. */
         void fail(String message) {
             if (failure == null) {
                 failure = message;
                 failures.add(name + ": " + message);
                 log("FAILED " + name + ": " + message);
+                if (process != null && process.isAlive()) {
+                    process.stop(5);
+                }
             }
         }
 
@@ -725,10 +733,10 @@ public final class SourceBenchmark {
             s.bulkWalsender[i] = before.walsenderPid == after.walsenderPid && before.walsender >= 0 ? after.walsender - before.walsender : -1;
             String lastCheck = checkLast(count.last, base + ROWS);
             String line = String.format(Locale.ROOT, "bulk rep %d %s: %,.0f events/s (%.3f s commit to last event read, first after %.0f ms;"
-                            + " INSERT %.2f s before the commit), CPU %.2f s (%.1f µs/event), broker CPU %.2f s, walsender CPU %s%s",
+                            + " INSERT %.2f s before the commit), CPU %.2f s (%.1f µs/event), broker CPU %.2f s, walsender CPU %s; load %s%s",
                     rep, s.name, s.bulkRate[i], seconds, (count.firstNanos - commitNanos) / 1e6, insertSeconds, s.bulkCpu[i] / 1e9,
                     s.bulkCpuMicrosPerEvent[i], s.bulkBroker[i] / 1e9, s.bulkWalsender[i] < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f s", s.bulkWalsender[i] / 1e9),
-                    lastCheck.isEmpty() ? "" : "; last event " + lastCheck);
+                    loadAverage(), lastCheck.isEmpty() ? "" : "; last event " + lastCheck);
             s.details.add(line);
             log(line);
         }
@@ -912,8 +920,8 @@ public final class SourceBenchmark {
             return;
         }
         s.bulkRate[i] = ROWS / run.seconds;
-        String line = String.format(Locale.ROOT, "bulk rep %d raw pg_recvlogical: %,.0f events/s (%.3f s process start to exit, %s, %,d bytes)", rep,
-                s.bulkRate[i], run.seconds, run.describe(), run.bytes);
+        String line = String.format(Locale.ROOT, "bulk rep %d raw pg_recvlogical: %,.0f events/s (%.3f s process start to exit, %s, %,d bytes); load %s",
+                rep, s.bulkRate[i], run.seconds, run.describe(), run.bytes, loadAverage());
         s.details.add(line);
         log(line);
     }
@@ -1246,10 +1254,10 @@ public final class SourceBenchmark {
         s.walsenderCpuSeconds[i] = s.bulkWalsender[i] < 0 || walsender < 0 ? Double.NaN : (s.bulkWalsender[i] + walsender) / 1e9;
         String line = String.format(Locale.ROOT, "steady rep %d %s: %,d inserts, achieved %,.1f/s, send lag p99 %.1f ms; receive - created_at p50 %.1f ms,"
                         + " p99 %.1f ms, max %.1f ms; receive - source.ts_ms p50 %.1f ms, p99 %.1f ms (n=%,d, first %d s discarded); CPU %.2f s"
-                        + " (%.1f µs/event), broker CPU %.2f s%s",
+                        + " (%.1f µs/event), broker CPU %.2f s; load %s%s",
                 rep, s.name, inserted, achieved, lag.length == 0 ? 0 : pct(lag, 99) / 1e6, s.p50[i], s.p99[i],
                 n == 0 ? Double.NaN : created[n - 1] / 1e3, s.p50Commit[i], s.p99Commit[i], n, STEADY_WARMUP_SECONDS, s.steadyCpu[i] / 1e9,
-                s.steadyCpu[i] / 1e3 / inserted, (after.broker - before.broker) / 1e9,
+                s.steadyCpu[i] / 1e3 / inserted, (after.broker - before.broker) / 1e9, loadAverage(),
                 dupes.get() > 0 || unexpected.get() > 0 ? String.format(Locale.ROOT, "; %,d duplicate(s), %,d unexpected record(s)", dupes.get(), unexpected.get()) : "");
         s.details.add(line);
         log(line);
@@ -1341,11 +1349,7 @@ public final class SourceBenchmark {
                 + "), one Kafka " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + " KRaft broker (kafka.Kafka in its own JVM), each system"
                 + " in its own JVM (java -Xmx" + HEAP + ", Java " + System.getProperty("java.version") + "); " + Runtime.getRuntime().availableProcessors()
                 + " cores; load average (1 min) at start " + loadAtStart + ", at end " + loadAverage());
-        summary.add("systems: cdc-hub = io.cdchub.CdcHubApplication (its application.yaml + the benchmark's source-only settings"
-                + (extraSettings.isEmpty() ? "" : " + " + extraSettings) + "); connect-stock = Debezium 3.4.0.Final PostgresConnector on Kafka Connect"
-                + " 3.9.1 standalone, defaults; connect-tuned = the same with poll.interval.ms=10, producer linger.ms=5, batch.size=262144; engine ="
-                + " Debezium embedded engine + JsonConverter + KafkaProducer (linger.ms=5, batch.size=262144), flush per batch, poll.interval.ms=10;"
-                + " all acks=all, JSON without schemas");
+        summary.add("systems: " + systems.stream().map(this::describe).collect(Collectors.joining("; ")) + "; all acks=all, JSON without schemas");
         summary.add(String.format(Locale.ROOT, "workload per system: start-up, warm-up %,d rows, %d x bulk %,d rows (one INSERT ... SELECT transaction;"
                         + " events/s from commit to last event read), %d x %d s at %,d single-row inserts/s (latency receive - created_at, first %d s"
                         + " discarded); %s; order rotates per repetition: %s",
@@ -1386,6 +1390,10 @@ public final class SourceBenchmark {
                 + (SUSPEND_IDLE ? "catching up for " + RESUME_MILLIS / 1000 + " s after each resume (suspended while the others ran)"
                         : String.format(Locale.ROOT, "idle while the others ran (%s CPU s per minute idle)", idleRates()))
                 + "; RSS: VmRSS at the end)");
+        if (brokerCpuAtEnd > 0) {
+            summary.add(String.format(Locale.ROOT, "Kafka broker (pid %d): CPU %.1f s over the whole run, RSS %.0f MB at the end", broker.pid(),
+                    brokerCpuAtEnd / 1e9, brokerRssAtEnd / 1048576.0));
+        }
         SystemRun hub = find(Kind.CDC_HUB);
         if (hub != null) {
             summary.add("");
@@ -1417,6 +1425,18 @@ public final class SourceBenchmark {
     private static double med(double[] values) {
         double[] measured = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
         return measured.length == 0 ? Double.NaN : BenchSupport.median(measured);
+    }
+
+    private String describe(SystemRun s) {
+        return s.name + " = " + switch (s.kind) {
+            case CDC_HUB -> "io.cdchub.CdcHubApplication (its application.yaml + the benchmark's source-only settings"
+                    + (extraSettings.isEmpty() ? "" : " + " + extraSettings) + ")";
+            case CONNECT_STOCK -> "Debezium 3.4.0.Final PostgresConnector on Kafka Connect 3.9.1 standalone, defaults";
+            case CONNECT_TUNED -> "the same, tuned: poll.interval.ms=10, producer linger.ms=5, batch.size=262144";
+            case ENGINE -> "Debezium embedded engine + JsonConverter + KafkaProducer (linger.ms=5, batch.size=262144), flush per batch,"
+                    + " poll.interval.ms=10";
+            case RAW -> "pg_recvlogical (pgoutput), bulk only";
+        };
     }
 
     private String idleRates() {
