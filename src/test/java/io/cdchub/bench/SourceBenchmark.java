@@ -72,8 +72,9 @@ import org.apache.kafka.server.common.MetadataVersion;
  * Each system captures table {@code bench.item} of a database of its own (so an idle system's walsender skips the
  * others' WAL records instead of decoding them) into a topic of its own. All are started one after the other and
  * warmed up; then each repetition runs, system by system in an order that rotates between repetitions, one bulk
- * transaction and then one steady phase per system. CPU is read from {@code /proc/<pid>/stat} before and after each
- * phase, so the time a system spends idle while the others are measured is not counted.
+ * transaction and then one steady phase per system. Every system but the one being started or measured is suspended
+ * ({@code SIGSTOP}), so idle systems take no CPU from it, and CPU is read from {@code /proc/<pid>/stat} before and
+ * after each phase.
  *
  * <p>A plain {@code main}, not a test: bench/source-benchmark.sh runs it. Figures are printed, never asserted; the
  * exit status is non-zero only when a system or a server did not start or failed, or an inserted row's event never
