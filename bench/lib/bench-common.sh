@@ -1,6 +1,7 @@
 # Shared by bench/*-benchmark.sh (sourced, not run). Each script sets `name` (source, sink, gateway), `main_class`
 # and `build_dir`, may define `bench_stop_servers` (stops the servers of its own kind that a halted JVM left in
-# $run_tmp), then calls bench_prepare and bench_run "$@".
+# $run_tmp), then calls bench_prepare, may add JVM options for the benchmark to the array `bench_java_opts`, and calls
+# bench_run "$@".
 #
 # Builds into build_dir (passed to every Maven call as -Dcdchub.build.dir), so a benchmark never cleans or recompiles
 # another build's target/. The benchmark JVM runs from a private copy of the classes, with a private temp root: the
@@ -44,6 +45,7 @@ bench_prepare() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
     java_bin="$JAVA_HOME/bin/java"
   fi
+  bench_java_opts=()
   run_tmp=$(mktemp -d "/tmp/${name}-bench.XXXXXX")
   chmod 755 "$run_tmp" # PostgreSQL runs as 'postgres' (Elasticsearch as 'nobody') under root: they must reach their folders
   trap bench_cleanup EXIT
@@ -67,7 +69,7 @@ bench_run() {
   rm -f "$summary"
   set +e
   # shellcheck disable=SC2086
-  "$java_bin" -Djava.io.tmpdir="$run_tmp" -Dbench.out="$out" ${BENCH_JAVA_OPTS:-} \
+  "$java_bin" -Djava.io.tmpdir="$run_tmp" -Dbench.out="$out" "${bench_java_opts[@]}" ${BENCH_JAVA_OPTS:-} \
     -cp "$run_tmp/test-classes:$run_tmp/classes:$(cat "$cp_file")" \
     "$main_class" "$@" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}

@@ -36,12 +36,15 @@ class ConfigurationValidationTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"cdc.sink.clickhouse.enabled", "cdc.sink.elasticsearch.enabled", "cdc.gateway.enabled"})
-    void theDebeziumFormIsRefusedToReadersOfTheCdcHubForm(String reader) {
+    @CsvSource({"cdc.sink.clickhouse.enabled,NONE", "cdc.sink.elasticsearch.enabled,NONE", "cdc.gateway.enabled,SERVLET"})
+    void theDebeziumFormIsRefusedToReadersOfTheCdcHubForm(String reader, WebApplicationType web) {
         List<String> args = new java.util.ArrayList<>(VALID);
         args.add("--" + reader + "=true");
         args.add("--cdc.gateway.jwt.secret=0123456789abcdef0123456789abcdef"); // the gateway's own check passes
-        FailureAnalysis analysis = StartupFailures.assertStartFailsNaming(args, WebApplicationType.NONE, "cdc.source.value-format", "debezium",
+        args.add("--server.port=0");
+        args.add("--cdc.admin.connect-port=-1");
+        args.add("--cdc.admin.token=0123456789abcdef0123");
+        FailureAnalysis analysis = StartupFailures.assertStartFailsNaming(args, web, "cdc.source.value-format", "debezium",
                 reader + "=true");
         assertThat(analysis.getDescription()).contains("reads the cdc-hub form");
     }

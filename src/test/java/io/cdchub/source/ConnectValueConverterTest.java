@@ -75,8 +75,27 @@ class ConnectValueConverterTest {
         }
     }
 
+    /** The tree's JSON; also checks that the streaming writer the source uses writes exactly the same. */
     private String convert(Schema schema, Object value) {
-        return json(converter.convert(schema, value, "public.t.col"));
+        String tree = json(converter.convert(schema, value, "public.t.col"));
+        Struct row;
+        try {
+            row = new Struct(SchemaBuilder.struct().field("v", schema).build()).put("v", value);
+        } catch (org.apache.kafka.connect.errors.DataException e) {
+            return tree; // a value Connect itself would not let into a struct: only the tree path can see it
+        }
+        assertThat(streamed(row)).as("streamed row").isEqualTo("{\"v\":" + tree + "}");
+        return tree;
+    }
+
+    private String streamed(Struct row) {
+        var out = new java.io.ByteArrayOutputStream();
+        try (JsonGenerator generator = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN).createGenerator(out)) {
+            converter.writeRow(generator, row);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static Struct vsd(String decimal) {
@@ -111,6 +130,7 @@ class ConnectValueConverterTest {
                 .put("price", 3.3f)
                 .put("ratio", 0.1);
 
+        assertThat(streamed(row)).isEqualTo(json(converter.convertRow(row)));
         assertThat(json(converter.convertRow(row))).isEqualTo(
                 "{\"id\":9007199254740993,\"small\":-7,\"tiny\":3,\"qty\":-2147483648,\"ok\":true,"
                         + "\"note\":\"héllo \\\"quoted\\\"\",\"price\":3.3,\"ratio\":0.1}");
