@@ -43,6 +43,8 @@ public class GatewayHub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHub.class);
     private static final int GOING_AWAY = 1001;
 
+    /** Topics seen with records in a value form the gateway does not read (logged once each). */
+    private final Set<String> foreignFormTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final GatewayProperties settings;
     private final GatewayTopics topics;
     private final GatewayMetrics metrics;
@@ -113,6 +115,14 @@ public class GatewayHub implements AutoCloseable {
         int partition = message.getHeader(KafkaConstants.PARTITION, Integer.class);
         long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
         fannedOut.put(new TopicPartition(topic, partition), offset + 1);
+        String foreignForm = io.cdchub.sink.SinkHeaderFilterStrategy.foreignForm(message);
+        if (foreignForm != null) {
+            // never sent as if it were the cdc-hub form; the record stays in Kafka
+            if (foreignFormTopics.add(topic)) {
+                LOG.warn("Gateway skips the records of {}: {}", topic, io.cdchub.sink.SinkHeaderFilterStrategy.foreignFormReason(topic, foreignForm));
+            }
+            return;
+        }
         Set<ClientConnection> subscribers = byTopic.get(topic);
         if (subscribers == null || subscribers.isEmpty()) {
             return;
