@@ -32,6 +32,10 @@ public class WindowEvents {
             return null;
         }
         String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
+        String foreignForm = io.cdchub.sink.SinkHeaderFilterStrategy.foreignForm(message);
+        if (foreignForm != null) {
+            throw new NotAChangeEventException(io.cdchub.sink.SinkHeaderFilterStrategy.foreignFormReason(topic, foreignForm));
+        }
         Integer partition = message.getHeader(KafkaConstants.PARTITION, Integer.class);
         Long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
         Object rawKey = message.getHeader(KafkaConstants.KEY);

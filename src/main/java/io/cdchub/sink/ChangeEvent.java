@@ -265,6 +265,11 @@ public final class ChangeEvent {
         if (value == null) {
             return null;
         }
+        String foreignForm = SinkHeaderFilterStrategy.foreignForm(message);
+        if (foreignForm != null) {
+            throw new RejectedRecordException("Not written: " + SinkHeaderFilterStrategy.foreignFormReason(
+                    message.getHeader(org.apache.camel.component.kafka.KafkaConstants.TOPIC, String.class), foreignForm));
+        }
         // One pass over the tokens; a repeated field counts with its last value, as in a tree.
         Scalar opValue = null;
         Scalar tsValue = null;

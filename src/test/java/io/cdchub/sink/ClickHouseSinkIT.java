@@ -246,4 +246,18 @@ class ClickHouseSinkIT extends SinkContextIT {
                 r -> r.equals(List.of(Map.of("id", "1", "name", "still mine"))));
         assertThat(columnType("curated_rows", "ignored_here")).isEmpty();
     }
+
+    @Test
+    void aRecordInTheDebeziumValueFormIsDeadLetteredNeverMisread() {
+        // cdc.source.value-format=debezium writes dates as epoch days and decimals as base64: never read as cdc-hub's form
+        TopicWriter.write(topic("items"), List.of(new TopicWriter.Out("{\"id\":2001}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                envelope(2001, "\"other form\"", "1").getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("cdc.format", "debezium"))));
+
+        List<Event> letters = await("the dead letter").until(() -> sinkDeadLetters(topic("items")).stream()
+                .filter(l -> String.valueOf(l.headers().get(DeadLetterEnricher.EXCEPTION_MESSAGE)).contains("value form")).toList(), l -> !l.isEmpty());
+
+        assertThat(letters.get(0).headers()).containsEntry(DeadLetterEnricher.EXCEPTION_CLASS, RejectedRecordException.class.getName());
+        assertThat(letters.get(0).headers().get(DeadLetterEnricher.EXCEPTION_MESSAGE)).contains("'debezium' value form", "cdc.source.value-format");
+        assertThat(chRows("SELECT id FROM " + CLICKHOUSE_DB + ".poison_target_current WHERE id = 2001")).isEmpty();
+    }
 }
