@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -206,6 +207,12 @@ public class ChangeEventWriter implements Processor {
 
         private final ByteArrayBuilder buffer = new ByteArrayBuilder(4096);
         private final JsonGenerator out;
+        /** The source block's field names, JSON-encoded once: the same dozen names on every event. */
+        private final Map<String, SerializedString> fieldNames = new java.util.HashMap<>();
+
+        private SerializedString fieldName(Field field) {
+            return fieldNames.computeIfAbsent(field.name(), SerializedString::new);
+        }
 
         Output() {
             JsonFactory factory = JSON.getFactory().copy();
@@ -258,11 +265,11 @@ public class ChangeEventWriter implements Processor {
         }
 
         /** Debezium's source block, its fields in Debezium's order, defaults applied as Debezium's own readers see them. */
-        private static void writeSource(JsonGenerator out, Struct source) throws IOException {
+        private void writeSource(JsonGenerator out, Struct source) throws IOException {
             out.writeStartObject();
             for (Field field : source.schema().fields()) {
                 Object v = source.get(field);
-                out.writeFieldName(field.name());
+                out.writeFieldName(fieldName(field));
                 if (v == null) {
                     out.writeNull();
                 } else if (v instanceof String s) {

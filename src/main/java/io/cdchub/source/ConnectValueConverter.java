@@ -315,6 +315,10 @@ public final class ConnectValueConverter {
                         break;
                 }
             } else if (logical.equals(ExactNumericConverter.LOGICAL_NAME) && value instanceof String text && !text.equals(placeholder)) {
+                if (isPlainDecimal(text)) {
+                    out.writeNumber(text); // ExactNumericConverter's toPlainString: already the number's exact JSON text
+                    return;
+                }
                 JsonNode number = exactNumeric(fieldSchema, text, rowSchema, name, -1);
                 if (number.isNumber()) {
                     out.writeNumber(number.decimalValue());
@@ -742,6 +746,29 @@ public final class ConnectValueConverter {
             return d.getTime();
         }
         throw mismatch(schema, value, parent, name, index);
+    }
+
+    /** An optional '-', digits, and at most one '.' between digits: BigDecimal.toPlainString's form, valid JSON as it is. */
+    static boolean isPlainDecimal(String text) {
+        int length = text.length();
+        int i = length > 0 && text.charAt(0) == '-' ? 1 : 0;
+        if (i >= length || (text.charAt(i) == '0' && i + 1 < length && text.charAt(i + 1) != '.')) {
+            return false; // nothing, or a leading zero JSON does not allow
+        }
+        boolean point = false;
+        boolean digitBefore = false;
+        for (; i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digitBefore = true;
+            } else if (c == '.' && !point && digitBefore && i + 1 < length) {
+                point = true;
+                digitBefore = false;
+            } else {
+                return false;
+            }
+        }
+        return digitBefore;
     }
 
     /** numeric/decimal text from ExactNumericConverter: an exact number, or NaN/Infinity/-Infinity as text. */

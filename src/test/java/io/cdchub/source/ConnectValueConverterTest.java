@@ -653,4 +653,14 @@ class ConnectValueConverterTest {
 
         assertThat(results).allMatch(expected::equals);
     }
+
+    @Test
+    void onlyPlainDecimalTextIsWrittenAsItIs() {
+        for (String plain : new String[] {"0", "-0.5", "12.340", "123456789012345678901234567890.000000000001", "-7"}) {
+            assertThat(ConnectValueConverter.isPlainDecimal(plain)).as(plain).isTrue();
+        }
+        for (String other : new String[] {"", "-", "1.", ".5", "007", "1e5", "1.2.3", "NaN", "+1", " 1", "0x1"}) {
+            assertThat(ConnectValueConverter.isPlainDecimal(other)).as(other).isFalse();
+        }
+    }
 }
