@@ -96,6 +96,18 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
     }
 
     private Properties config() {
+        Properties p = singleNodeSettings(port, controllerPort, logDir);
+        p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+        p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
+        return p;
+    }
+
+    /**
+     * A single KRaft node (broker and controller) on 127.0.0.1: the quick start's broker, and the benchmarks' broker
+     * run as its own JVM ({@code kafka.Kafka}), so both run the same configuration. Format {@code logDir} first.
+     */
+    public static Properties singleNodeSettings(int port, int controllerPort, Path logDir) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -113,9 +125,6 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         p.put("transaction.state.log.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "true");
-        p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
-        p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
-        p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
         return p;
     }
 

@@ -401,23 +401,9 @@ public final class SourceBenchmark {
                 .setControllerListenerName("CONTROLLER")
                 .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                 .run();
+        // the quick start's single-node settings: one configuration for both
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.put("log.dirs", logs.toString());
-        p.put("num.partitions", "1");
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("offsets.topic.num.partitions", "5");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("auto.create.topics.enable", "true");
+        io.cdchub.embedded.EmbeddedKafkaServer.singleNodeSettings(port, controllerPort, logs).forEach((k, v) -> p.put((String) k, (String) v));
         p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
         Path config = dir.resolve("server.properties");
         writeProperties(config, p);

@@ -22,4 +22,18 @@ public final class TestTables {
                 c_bytea bytea, c_enum %s.mood, c_null_text text, c_null_int int)""".formatted(schema, schema),
         };
     }
+
+    /** An INSERT of row {@code id} of {@code <schema>.all_types} with a value of every type family (the README's examples). */
+    public static String allTypesRow(String schema, int id) {
+        return """
+                INSERT INTO %s.all_types VALUES (%d,
+                    32767, -2147483648, 9223372036854775807,
+                    12345678901234567890.123456789012, 3.14159265358979323846264338327950288, 1.5, 2.25, 12.34,
+                    'héllo "world"', 'vc', 'ab', true,
+                    '2024-02-29', '13:45:30.123456', '13:45:30+02', '2024-02-29 13:45:30.123456', '2024-02-29 13:45:30.123456+02',
+                    '1 year 2 mons 3 days 04:05:06.78',
+                    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2.50, {"b": null}]}', '{"k": "v", "n": 1.10}',
+                    '{1,2,3}', '{"a","b c"}', '{1.10,2.25}',
+                    '\\xdeadbeef', 'happy', NULL, NULL)""".formatted(schema, id);
+    }
 }
