@@ -29,10 +29,11 @@ import org.springframework.stereotype.Component;
  * Exactly one instance runs a consumer's pipeline at a time: the run lock in Redis (a token with a lease, renewed
  * while the run lasts). Holding it, the runner takes the completed windows in their order, oldest first, up to the
  * one it was handed (windows completed on other instances included), so windows are applied in order. A window is
- * forgotten only when its run ended: succeeded, or failed for good (the target refused the data: the run is marked
- * failed and the window's events are dead-lettered). When the target is unavailable the run is recorded as
- * {@code retrying} and the exception goes back to the route, whose error handler retries with exponential back-off;
- * the window stays in Redis meanwhile.
+ * forgotten only when its run ended: succeeded, or failed for good (the target refused the window's data: the run is
+ * marked failed and the window's events are dead-lettered). When the target is unavailable (down, credentials, rights,
+ * read-only, a missing table, a lock timeout...: {@link io.cdchub.connections.JdbcTargets#classify}) the run is
+ * recorded as {@code retrying}, the consumer's readiness is DOWN, and the exception goes back to the route, whose
+ * error handler retries with exponential back-off; the window stays in Redis meanwhile.
  */
 @Component("windowRunner")
 public class WindowRunner implements DisposableBean {
@@ -47,6 +48,8 @@ public class WindowRunner implements DisposableBean {
     private final AggregationMetrics metrics;
     private final ProducerTemplate producer;
     private final CamelContext camel;
+    /** Per consumer, why its target is unavailable while its run is being retried (readiness, see AggregationHealthIndicator). */
+    private final Map<String, String> outages = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cdc-aggregation-lock-renewal");
         t.setDaemon(true);
@@ -135,8 +138,19 @@ public class WindowRunner implements DisposableBean {
             record(consumerId, windowId, run);
             store.finish(consumerId, windowId);
             metrics.run(consumerId, "ok", count);
+            targetBack(consumerId);
             LOG.info("Consumer {}: window {} ({} events, {} keys) applied by {}", consumerId, windowId, count, events.size(), definition.jobType());
-        } catch (TargetUnavailableException | WindowBusyException e) {
+        } catch (TargetUnavailableException e) {
+            run.put("status", "retrying");
+            run.put("error", e.getMessage());
+            record(consumerId, windowId, run);
+            metrics.retry(consumerId);
+            if (outages.put(consumerId, e.getMessage()) == null) {
+                LOG.warn("Consumer {}: its target is unavailable; window {} is kept and its run retried with back-off (nothing is "
+                        + "dead-lettered), readiness is DOWN meanwhile: {}", consumerId, windowId, e.getMessage());
+            }
+            throw e;
+        } catch (WindowBusyException e) {
             run.put("status", "retrying");
             run.put("error", e.getMessage());
             record(consumerId, windowId, run);
@@ -150,8 +164,20 @@ public class WindowRunner implements DisposableBean {
             record(consumerId, windowId, run);
             store.finish(consumerId, windowId);
             metrics.run(consumerId, "failed", count);
+            targetBack(consumerId);
             LOG.error("Consumer {}: window {} failed for good, its {} events are dead-lettered: {}", consumerId, windowId, events.size(), e.getMessage());
         }
+    }
+
+    private void targetBack(String consumerId) {
+        if (outages.remove(consumerId) != null) {
+            LOG.info("Consumer {}: its target takes runs again", consumerId);
+        }
+    }
+
+    /** Consumers whose target is unavailable now (their run is being retried), with the reason. */
+    public Map<String, String> outages() {
+        return Map.copyOf(outages);
     }
 
     private void record(String consumerId, String windowId, Map<String, Object> run) {

@@ -101,10 +101,12 @@ public class ClickHouseTargets {
         int code = codeOf(answer.getMessage().getHeader("X-ClickHouse-Exception-Code", String.class), text);
         ClickHouseException refused = new ClickHouseException(status == null ? -1 : status, code, text == null ? "" : text.trim());
         String message = "connection '" + connectionId + "': " + refused.getMessage();
-        if (refused.isDataError() || refused.isSchemaError() || (status != null && status >= 400 && status < 500 && code > 0)) {
+        if (refused.isDataError()) {
             throw new TargetRefusedException(message, refused);
         }
-        throw new TargetUnavailableException(message, refused); // no code, or a server-side problem: try again later
+        // anything else is the target's state, never the rows': authentication (192-194, 516), access (497), read-only
+        // (164), a missing database, table or column (81, 60, 16), a body cut short (32, 33), limits, no code at all
+        throw new TargetUnavailableException(message, refused);
     }
 
     /** ClickHouse's error code: the X-ClickHouse-Exception-Code header, or "Code: N" in the body (servers before 19.x). */
