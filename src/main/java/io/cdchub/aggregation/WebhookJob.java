@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cdchub.connections.ConnectionsProperties;
 import io.cdchub.connections.TargetRefusedException;
 import io.cdchub.connections.TargetUnavailableException;
+import io.cdchub.connections.WriteFence;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -37,7 +38,8 @@ public class WebhookJob {
         this.producer = camel.createProducerTemplate();
     }
 
-    public void post(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events) {
+    /** Posts the window's summary, unless {@code fence} says the run lost its run lock (checked just before the request). */
+    public void post(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = connections.connections().get(definition.connectionId());
         if (connection == null) {
             throw new TargetRefusedException("connection '" + definition.connectionId() + "' is not configured", null);
@@ -51,6 +53,7 @@ public class WebhookJob {
             headers.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (connection.username() + ":" + connection.password()).getBytes(StandardCharsets.UTF_8)));
         }
+        fence.check();
         Exchange answer = producer.send("direct:aggregation-webhook", e -> {
             e.getMessage().setHeaders(headers);
             e.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));

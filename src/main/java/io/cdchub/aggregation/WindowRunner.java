@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.cdchub.connections.TargetRefusedException;
 import io.cdchub.connections.TargetUnavailableException;
+import io.cdchub.connections.WriteFence;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -83,10 +84,11 @@ public class WindowRunner implements DisposableBean {
         if (token == null) {
             throw new WindowBusyException("consumer " + window.consumerId() + ": another instance is running the pipeline");
         }
+        RunLock lock = new RunLock(window.consumerId(), token, lease);
         ScheduledFuture<?> renewal = renewals.scheduleWithFixedDelay(() -> {
             try {
-                if (!store.renew(window.consumerId(), token, lease)) {
-                    LOG.warn("Consumer {}: lost the run lock (lease expired)", window.consumerId());
+                if (!lock.lost() && !store.renew(window.consumerId(), token, lease)) {
+                    lock.lose("its lease expired before it could be renewed");
                 }
             } catch (RuntimeException e) {
                 LOG.debug("Run lock renewal failed: {}", e.toString());
@@ -95,7 +97,8 @@ public class WindowRunner implements DisposableBean {
         try {
             String head;
             while ((head = store.pendingHead(window.consumerId())) != null) {
-                runOne(definition, head);
+                lock.check(); // no further window once the lock is gone: its new holder runs them
+                runOne(definition, head, lock);
                 if (head.equals(window.windowId())) {
                     break;
                 }
@@ -110,7 +113,56 @@ public class WindowRunner implements DisposableBean {
         }
     }
 
-    private void runOne(ConsumerDefinition definition, String windowId) {
+    /**
+     * The run lock as this run holds it, and the fence of its writes: {@link #check()} renews the lease (one atomic Redis
+     * step that succeeds only while the lock still holds this run's token) and throws once the lock is lost, so a run
+     * that stalled longer than its lease (and whose lock another run took over) can neither write an older window over
+     * the newer ones that run applied nor go on with the next window. JDBC targets call it inside the window's
+     * transaction, just before the commit (and serialise one consumer's transactions on PostgreSQL); ClickHouse and
+     * webhooks before each request.
+     */
+    private final class RunLock implements WriteFence {
+        private final String consumerId;
+        private final String token;
+        private final long lease;
+        private volatile boolean lost;
+
+        RunLock(String consumerId, String token, long lease) {
+            this.consumerId = consumerId;
+            this.token = token;
+            this.lease = lease;
+        }
+
+        boolean lost() {
+            return lost;
+        }
+
+        void lose(String why) {
+            if (!lost) {
+                lost = true;
+                LOG.warn("Consumer {}: this run lost its run lock ({}); it writes nothing more and leaves the waiting windows to the lock's "
+                        + "holder", consumerId, why);
+            }
+        }
+
+        @Override
+        public String name() {
+            return consumerId;
+        }
+
+        @Override
+        public void check() {
+            if (!lost && !store.renew(consumerId, token, lease)) {
+                lose("another run holds it now");
+            }
+            if (lost) {
+                throw new WindowBusyException("consumer " + consumerId + ": this run lost its run lock (its lease ran out); its write is "
+                        + "rolled back or not sent, and the window is left to the run that holds the lock");
+            }
+        }
+    }
+
+    private void runOne(ConsumerDefinition definition, String windowId, RunLock lock) {
         String consumerId = definition.consumerId();
         Map<String, String> meta = store.completedMeta(consumerId, windowId);
         if (meta.isEmpty()) {
@@ -129,9 +181,9 @@ public class WindowRunner implements DisposableBean {
         run.put("keys", events.size());
         try {
             if (definition.job() == JobType.SYNC) {
-                sync.apply(definition, events);
+                sync.apply(definition, events, lock);
             } else {
-                webhook.post(definition, windowId, meta, events);
+                webhook.post(definition, windowId, meta, events, lock);
             }
             run.put("status", "ok");
             run.put("ended_at", Instant.now().toString());

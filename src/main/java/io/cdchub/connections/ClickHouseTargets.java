@@ -37,12 +37,14 @@ public class ClickHouseTargets {
         this.producer = camel.createProducerTemplate();
     }
 
-    public void apply(String connectionId, List<RowChange> changes) {
+    /** Sends the inserts, checking {@code fence} before each (ClickHouse has no transaction to roll back). */
+    public void apply(String connectionId, List<RowChange> changes, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = properties.connections().get(connectionId);
         if (connection == null || connection.kind() != ConnectionsProperties.Kind.CLICKHOUSE) {
             throw new TargetRefusedException("connection '" + connectionId + "' is not a configured ClickHouse connection", null);
         }
         for (Map.Entry<String, StringBuilder> insert : inserts(connection, changes).entrySet()) {
+            fence.check();
             send(connectionId, connection, insert.getKey(), insert.getValue().toString());
         }
     }

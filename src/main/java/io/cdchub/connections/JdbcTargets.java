@@ -61,6 +61,21 @@ public class JdbcTargets implements DisposableBean {
      * @throws TargetRefusedException     when the target refuses a statement (missing table, constraint, bad value)
      */
     public void apply(String connectionId, List<RowChange> changes) {
+        apply(connectionId, changes, WriteFence.NONE);
+    }
+
+    /** Advisory lock class of the consumers' writes on PostgreSQL targets ({@link WriteFence#name()} gives the object). */
+    static final int FENCE_LOCK_CLASS = 0x63646368; // "cdch"
+
+    /**
+     * Applies the changes in one transaction that {@code fence} guards: on PostgreSQL the transaction first takes an
+     * advisory lock on the fence's name (one writer per consumer at a time), and it commits only if the fence still
+     * holds after the statements ({@link WriteFence}).
+     *
+     * @throws TargetUnavailableException when the target cannot be reached or the transaction could not finish
+     * @throws TargetRefusedException     when the target refuses the window's data (a value, a constraint)
+     */
+    public void apply(String connectionId, List<RowChange> changes, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = properties.connections().get(connectionId);
         if (connection == null || connection.kind() == null || !connection.kind().isJdbc()) {
             throw new TargetRefusedException("connection '" + connectionId + "' is not a configured JDBC connection", null);
@@ -71,7 +86,14 @@ public class JdbcTargets implements DisposableBean {
                     ? withArrayLiterals(connectionId, connection, target, changes) : changes;
             List<Statement> statements = statements(connection, prepared);
             // a statement's failure is thrown from inside the callback, so the transaction rolls back
-            target.transaction().executeWithoutResult(status -> statements.forEach(statement -> send(connectionId, target, statement)));
+            target.transaction().executeWithoutResult(status -> {
+                if (connection.kind() == ConnectionsProperties.Kind.POSTGRESQL && fence != WriteFence.NONE) {
+                    target.jdbc().query("SELECT pg_advisory_xact_lock(?, ?)", (org.springframework.jdbc.core.ResultSetExtractor<Void>) rs -> null,
+                            FENCE_LOCK_CLASS, fence.name().hashCode());
+                }
+                statements.forEach(statement -> send(connectionId, target, statement));
+                fence.check(); // throws when this run lost its lock: the transaction rolls back
+            });
         } catch (DataAccessException | TransactionException e) {
             RuntimeException classified = forgetTables(connectionId, classify(connectionId, e));
             if (classified instanceof TargetUnavailableException) {

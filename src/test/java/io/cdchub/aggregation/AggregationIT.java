@@ -396,6 +396,55 @@ class AggregationIT {
     }
 
     @Test
+    void aRunThatLostItsLockCannotWriteAnOlderWindowOverANewerOne() throws Exception {
+        createTargetTable("fenced_rows");
+        PostgresServer pg = PostgresServer.shared();
+        pg.execute(AggregationTestSupport.TARGET_DB, "INSERT INTO fenced_rows VALUES (1, 'base')");
+        String topic = "agg-it.fenced";
+        var redis = app.getBean(org.springframework.data.redis.core.StringRedisTemplate.class);
+        String lockKey = "cdc-hub:aggregation:{fenced}:lock";
+        // two runs racing: run A (the app's) stalls in its write for longer than its lease; run B (this test, standing in
+        // for the run on another instance) takes the lock over and writes the newer value; then A wakes up
+        try (var runB = pg.dataSource(AggregationTestSupport.TARGET_DB).getConnection()) {
+            runB.setAutoCommit(false);
+            try (var st = runB.createStatement()) {
+                st.execute("UPDATE fenced_rows SET name = 'newer' WHERE id = 1"); // holds the row: A's write waits for it
+            }
+            assertThat(call(app, "POST", "/consumer/start", consumerBody("fenced", topic, "target", 1, 3600, "sync")).status()).isEqualTo(201);
+            TopicWriter.write(topic, List.of(event("src", "fenced_rows", "u", 1, "older", 100)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> waitingForALock(AggregationTestSupport.TARGET_DB));
+            // A's lease runs out and B takes the lock (what a pause longer than the lease gives), B commits its write
+            redis.opsForValue().set(lockKey, "run-b", Duration.ofSeconds(60));
+            runB.commit();
+        }
+        try {
+            // A's write goes on once the row is free, but must not commit over B's
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "fenced").stream().anyMatch(r -> r.path("error").asText().contains("lost its run lock")));
+            assertThat(rows("fenced_rows")).isEqualTo(Map.of(1, "newer"));
+            assertThat(call(app, "GET", "/consumer/info/fenced", null).body().path("pending_windows").asInt()).isEqualTo(1);
+            assertThat(deadLetters(topic)).isEmpty();
+        } finally {
+            redis.delete(lockKey);
+        }
+        // the window is left to the lock's next holder (B would have applied it before its own newer window; here the app
+        // takes the lock again and applies it)
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "fenced").get(0).path("status").asText().equals("ok"));
+        assertThat(deadLetters(topic)).isEmpty();
+    }
+
+    /** Whether a session of the database waits for a (row or table) lock. */
+    private static boolean waitingForALock(String database) throws java.sql.SQLException {
+        try (var c = PostgresServer.shared().dataSource("postgres").getConnection();
+             var st = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
+            st.setString(1, database);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        }
+    }
+
+    @Test
     void aWindowIsOneTransactionAcrossItsCamelSqlStatements() {
         createTargetTable("tx_first");
         PostgresServer.shared().execute(AggregationTestSupport.TARGET_DB,
