@@ -445,6 +445,36 @@ class AggregationIT {
     }
 
     @Test
+    void aTopicDeletedAndMadeAgainIsAggregatedFromItsStart() throws Exception {
+        createTargetTable("reborn_rows");
+        String topic = "agg-it.reborn";
+        AggregationTestSupport.createTopic(topic, 1);
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("reborn", topic, "target", 3, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(event("src", "reborn_rows", "c", 1, "a", 100), event("src", "reborn_rows", "c", 2, "b", 101),
+                event("src", "reborn_rows", "c", 3, "c", 102)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("reborn_rows").size() == 3);
+
+        // the topic is deleted and made again while the consumer is stopped (the consumer's offsets in Redis stay: 0..2)
+        assertThat(call(app, "POST", "/consumer/stop?consumer_id=reborn", null).status()).isEqualTo(200);
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", io.cdchub.testinfra.KafkaServer.shared().bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            admin.deleteTopics(List.of(topic)).all().get();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
+                return true;
+            });
+        }
+        TopicWriter.write(topic, List.of(event("src", "reborn_rows", "c", 4, "d", 200), event("src", "reborn_rows", "c", 5, "e", 201),
+                event("src", "reborn_rows", "c", 6, "f", 202)));
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("reborn", topic, "target", 3, 3600, "sync")).status()).isEqualTo(201);
+
+        // the new topic's records (offsets 0..2 again) are aggregated, not skipped as already seen
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("reborn_rows").size() == 6);
+        assertThat(rows("reborn_rows")).containsOnlyKeys(1, 2, 3, 4, 5, 6);
+    }
+
+    @Test
     void aWindowIsOneTransactionAcrossItsCamelSqlStatements() {
         createTargetTable("tx_first");
         PostgresServer.shared().execute(AggregationTestSupport.TARGET_DB,
