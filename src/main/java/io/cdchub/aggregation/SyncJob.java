@@ -14,6 +14,7 @@ import io.cdchub.connections.ClickHouseTargets;
 import io.cdchub.connections.ConnectionsProperties;
 import io.cdchub.connections.JdbcTargets;
 import io.cdchub.connections.RowChange;
+import io.cdchub.connections.WriteFence;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,12 +46,13 @@ public class SyncJob {
         this.connections = connections;
     }
 
-    public void apply(ConsumerDefinition definition, List<AggregationEvent> events) {
+    /** Applies the window's changes; {@code fence} keeps a run that lost its run lock from writing (see {@link WriteFence}). */
+    public void apply(ConsumerDefinition definition, List<AggregationEvent> events, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = connections.connections().get(definition.connectionId());
         if (connection != null && connection.kind() == ConnectionsProperties.Kind.CLICKHOUSE) {
-            clickHouse.apply(definition.connectionId(), changes(events));
+            clickHouse.apply(definition.connectionId(), changes(events), fence);
         } else {
-            targets.apply(definition.connectionId(), changes(events));
+            targets.apply(definition.connectionId(), changes(events), fence);
         }
     }
 

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cdchub.connections.ConnectionsProperties;
 import io.cdchub.connections.TargetRefusedException;
 import io.cdchub.connections.TargetUnavailableException;
+import io.cdchub.connections.WriteFence;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -22,9 +23,9 @@ import org.springframework.stereotype.Component;
 /**
  * Job type {@code webhook}: POSTs a JSON summary of the window to the consumer's http(s) connection through the route
  * {@code aggregation-webhook} (Camel's HTTP component): window id and times, events, keys, counts per operation (of
- * each key's latest change) and per table, and each key with its latest operation. 2xx is success; 408, 429, 5xx or
- * no answer mean the receiver is unavailable (retried with back-off); any other status is a refusal (run failed,
- * events dead-lettered).
+ * each key's latest change) and per table, and each key with its latest operation. 2xx is success; 400, 413 and 422
+ * refuse the summary (run failed, events dead-lettered); any other status (401, 403, 404, 408, 429, 5xx...) or no
+ * answer means the receiver is unavailable (retried with back-off, the window kept).
  */
 @Component
 public class WebhookJob {
@@ -37,7 +38,8 @@ public class WebhookJob {
         this.producer = camel.createProducerTemplate();
     }
 
-    public void post(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events) {
+    /** Posts the window's summary, unless {@code fence} says the run lost its run lock (checked just before the request). */
+    public void post(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = connections.connections().get(definition.connectionId());
         if (connection == null) {
             throw new TargetRefusedException("connection '" + definition.connectionId() + "' is not configured", null);
@@ -51,6 +53,7 @@ public class WebhookJob {
             headers.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (connection.username() + ":" + connection.password()).getBytes(StandardCharsets.UTF_8)));
         }
+        fence.check();
         Exchange answer = producer.send("direct:aggregation-webhook", e -> {
             e.getMessage().setHeaders(headers);
             e.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
@@ -63,10 +66,19 @@ public class WebhookJob {
             return;
         }
         String message = "webhook " + definition.connectionId() + " answered HTTP " + status;
-        if (status == 408 || status == 429 || status >= 500 || status == 0) {
-            throw new TargetUnavailableException(message, null);
+        if (refusesTheSummary(status)) {
+            throw new TargetRefusedException(message, null);
         }
-        throw new TargetRefusedException(message, null);
+        throw new TargetUnavailableException(message, null);
+    }
+
+    /**
+     * Whether the receiver refused the window's summary for what it says (400 bad request, 413 too large, 422
+     * unprocessable): the run fails and its events are dead-lettered. Any other status is the receiver's state:
+     * 401/403 (credentials, rights), 404/410 (a wrong or moved address), 3xx, 408, 429, 5xx: retried, the window kept.
+     */
+    static boolean refusesTheSummary(int status) {
+        return status == 400 || status == 413 || status == 422;
     }
 
     static String summary(ConsumerDefinition definition, String windowId, Map<String, String> meta, List<AggregationEvent> events) {

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.cdchub.connections.TargetRefusedException;
 import io.cdchub.connections.TargetUnavailableException;
+import io.cdchub.connections.WriteFence;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -29,10 +30,11 @@ import org.springframework.stereotype.Component;
  * Exactly one instance runs a consumer's pipeline at a time: the run lock in Redis (a token with a lease, renewed
  * while the run lasts). Holding it, the runner takes the completed windows in their order, oldest first, up to the
  * one it was handed (windows completed on other instances included), so windows are applied in order. A window is
- * forgotten only when its run ended: succeeded, or failed for good (the target refused the data: the run is marked
- * failed and the window's events are dead-lettered). When the target is unavailable the run is recorded as
- * {@code retrying} and the exception goes back to the route, whose error handler retries with exponential back-off;
- * the window stays in Redis meanwhile.
+ * forgotten only when its run ended: succeeded, or failed for good (the target refused the window's data: the run is
+ * marked failed and the window's events are dead-lettered). When the target is unavailable (down, credentials, rights,
+ * read-only, a missing table, a lock timeout...: {@link io.cdchub.connections.JdbcTargets#classify}) the run is
+ * recorded as {@code retrying}, the consumer's readiness is DOWN, and the exception goes back to the route, whose
+ * error handler retries with exponential back-off; the window stays in Redis meanwhile.
  */
 @Component("windowRunner")
 public class WindowRunner implements DisposableBean {
@@ -47,6 +49,8 @@ public class WindowRunner implements DisposableBean {
     private final AggregationMetrics metrics;
     private final ProducerTemplate producer;
     private final CamelContext camel;
+    /** Per consumer, why its target is unavailable while its run is being retried (readiness, see AggregationHealthIndicator). */
+    private final Map<String, String> outages = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cdc-aggregation-lock-renewal");
         t.setDaemon(true);
@@ -80,10 +84,11 @@ public class WindowRunner implements DisposableBean {
         if (token == null) {
             throw new WindowBusyException("consumer " + window.consumerId() + ": another instance is running the pipeline");
         }
+        RunLock lock = new RunLock(window.consumerId(), token, lease);
         ScheduledFuture<?> renewal = renewals.scheduleWithFixedDelay(() -> {
             try {
-                if (!store.renew(window.consumerId(), token, lease)) {
-                    LOG.warn("Consumer {}: lost the run lock (lease expired)", window.consumerId());
+                if (!lock.lost() && !store.renew(window.consumerId(), token, lease)) {
+                    lock.lose("its lease expired before it could be renewed");
                 }
             } catch (RuntimeException e) {
                 LOG.debug("Run lock renewal failed: {}", e.toString());
@@ -92,7 +97,8 @@ public class WindowRunner implements DisposableBean {
         try {
             String head;
             while ((head = store.pendingHead(window.consumerId())) != null) {
-                runOne(definition, head);
+                lock.check(); // no further window once the lock is gone: its new holder runs them
+                runOne(definition, head, lock);
                 if (head.equals(window.windowId())) {
                     break;
                 }
@@ -107,7 +113,56 @@ public class WindowRunner implements DisposableBean {
         }
     }
 
-    private void runOne(ConsumerDefinition definition, String windowId) {
+    /**
+     * The run lock as this run holds it, and the fence of its writes: {@link #check()} renews the lease (one atomic Redis
+     * step that succeeds only while the lock still holds this run's token) and throws once the lock is lost, so a run
+     * that stalled longer than its lease (and whose lock another run took over) can neither write an older window over
+     * the newer ones that run applied nor go on with the next window. JDBC targets call it inside the window's
+     * transaction, just before the commit (and serialise one consumer's transactions on PostgreSQL); ClickHouse and
+     * webhooks before each request.
+     */
+    private final class RunLock implements WriteFence {
+        private final String consumerId;
+        private final String token;
+        private final long lease;
+        private volatile boolean lost;
+
+        RunLock(String consumerId, String token, long lease) {
+            this.consumerId = consumerId;
+            this.token = token;
+            this.lease = lease;
+        }
+
+        boolean lost() {
+            return lost;
+        }
+
+        void lose(String why) {
+            if (!lost) {
+                lost = true;
+                LOG.warn("Consumer {}: this run lost its run lock ({}); it writes nothing more and leaves the waiting windows to the lock's "
+                        + "holder", consumerId, why);
+            }
+        }
+
+        @Override
+        public String name() {
+            return consumerId;
+        }
+
+        @Override
+        public void check() {
+            if (!lost && !store.renew(consumerId, token, lease)) {
+                lose("another run holds it now");
+            }
+            if (lost) {
+                throw new WindowBusyException("consumer " + consumerId + ": this run lost its run lock (its lease ran out); its write is "
+                        + "rolled back or not sent, and the window is left to the run that holds the lock");
+            }
+        }
+    }
+
+    private void runOne(ConsumerDefinition definition, String windowId, RunLock lock) {
         String consumerId = definition.consumerId();
         Map<String, String> meta = store.completedMeta(consumerId, windowId);
         if (meta.isEmpty()) {
@@ -126,17 +181,28 @@ public class WindowRunner implements DisposableBean {
         run.put("keys", events.size());
         try {
             if (definition.job() == JobType.SYNC) {
-                sync.apply(definition, events);
+                sync.apply(definition, events, lock);
             } else {
-                webhook.post(definition, windowId, meta, events);
+                webhook.post(definition, windowId, meta, events, lock);
             }
             run.put("status", "ok");
             run.put("ended_at", Instant.now().toString());
             record(consumerId, windowId, run);
             store.finish(consumerId, windowId);
             metrics.run(consumerId, "ok", count);
+            targetBack(consumerId);
             LOG.info("Consumer {}: window {} ({} events, {} keys) applied by {}", consumerId, windowId, count, events.size(), definition.jobType());
-        } catch (TargetUnavailableException | WindowBusyException e) {
+        } catch (TargetUnavailableException e) {
+            run.put("status", "retrying");
+            run.put("error", e.getMessage());
+            record(consumerId, windowId, run);
+            metrics.retry(consumerId);
+            if (outages.put(consumerId, e.getMessage()) == null) {
+                LOG.warn("Consumer {}: its target is unavailable; window {} is kept and its run retried with back-off (nothing is "
+                        + "dead-lettered), readiness is DOWN meanwhile: {}", consumerId, windowId, e.getMessage());
+            }
+            throw e;
+        } catch (WindowBusyException e) {
             run.put("status", "retrying");
             run.put("error", e.getMessage());
             record(consumerId, windowId, run);
@@ -150,8 +216,20 @@ public class WindowRunner implements DisposableBean {
             record(consumerId, windowId, run);
             store.finish(consumerId, windowId);
             metrics.run(consumerId, "failed", count);
+            targetBack(consumerId);
             LOG.error("Consumer {}: window {} failed for good, its {} events are dead-lettered: {}", consumerId, windowId, events.size(), e.getMessage());
         }
+    }
+
+    private void targetBack(String consumerId) {
+        if (outages.remove(consumerId) != null) {
+            LOG.info("Consumer {}: its target takes runs again", consumerId);
+        }
+    }
+
+    /** Consumers whose target is unavailable now (their run is being retried), with the reason. */
+    public Map<String, String> outages() {
+        return Map.copyOf(outages);
     }
 
     private void record(String consumerId, String windowId, Map<String, Object> run) {

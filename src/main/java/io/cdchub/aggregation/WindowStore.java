@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
  * <li>{@code <prefix>:{id}:window} hash: the open window (id, first event time, count, version), with
  * {@code :events} (key to latest event) and {@code :lsns} (key to its LSN)</li>
  * <li>{@code <prefix>:{id}:offsets} hash: topic/partition to the last offset aggregated: a record read again after a
- * crash or a rebalance is not counted twice</li>
+ * crash or a rebalance is not counted twice; and {@code id:<topic>} to the topic's id, so offsets of a topic that was
+ * deleted and made again are dropped ({@link TopicIncarnations})</li>
  * <li>{@code <prefix>:{id}:done:<window>} (and {@code :events}, {@code :lsns}): a completed window until its run ends;
  * {@code <prefix>:{id}:pending} list: completed windows in order</li>
  * <li>{@code <prefix>:{id}:lock}: the run lock (token, with expiry); {@code <prefix>:{id}:runs} list and
@@ -112,6 +113,22 @@ public class WindowStore {
             end
             return 1
             """, Long.class);
+
+    /** Records a topic's id with the consumer's offsets; when another id was there, drops that topic's offsets first. */
+    private static final RedisScript<String> INCARNATION = new DefaultRedisScript<>("""
+            -- KEYS: offsets; ARGV: topic, id. Returns the id that was replaced, or '' (first time, or unchanged)
+            local field = 'id:' .. ARGV[1]
+            local stored = redis.call('HGET', KEYS[1], field)
+            if stored == ARGV[2] then return '' end
+            if stored then
+              local prefix = ARGV[1] .. '/'
+              for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+                if string.sub(f, 1, #prefix) == prefix then redis.call('HDEL', KEYS[1], f) end
+              end
+            end
+            redis.call('HSET', KEYS[1], field, ARGV[2])
+            return stored or ''
+            """, String.class);
 
     private final StringRedisTemplate redis;
     private final String prefix;
@@ -219,6 +236,16 @@ public class WindowStore {
         String done = "done:" + windowId;
         redis.execute(FINISH, List.of(key(consumerId, "pending"), key(consumerId, done), key(consumerId, done + ":events"),
                 key(consumerId, done + ":lsns")), windowId);
+    }
+
+    /**
+     * Keeps the topic's id (Kafka's topic UUID) with the consumer's offsets; when another id is kept, the topic was made
+     * again: its old offsets are dropped in the same step, so the new topic's records are not skipped.
+     *
+     * @return the id that was replaced, or an empty string (the first time, or the same topic)
+     */
+    public String topicIncarnation(String consumerId, String topic, String topicId) {
+        return redis.execute(INCARNATION, List.of(key(consumerId, "offsets")), topic, topicId);
     }
 
     /** Takes the consumer's run lock for a lease; returns its token, or null when another holder has it. */

@@ -37,12 +37,14 @@ public class ClickHouseTargets {
         this.producer = camel.createProducerTemplate();
     }
 
-    public void apply(String connectionId, List<RowChange> changes) {
+    /** Sends the inserts, checking {@code fence} before each (ClickHouse has no transaction to roll back). */
+    public void apply(String connectionId, List<RowChange> changes, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = properties.connections().get(connectionId);
         if (connection == null || connection.kind() != ConnectionsProperties.Kind.CLICKHOUSE) {
             throw new TargetRefusedException("connection '" + connectionId + "' is not a configured ClickHouse connection", null);
         }
         for (Map.Entry<String, StringBuilder> insert : inserts(connection, changes).entrySet()) {
+            fence.check();
             send(connectionId, connection, insert.getKey(), insert.getValue().toString());
         }
     }
@@ -101,10 +103,12 @@ public class ClickHouseTargets {
         int code = codeOf(answer.getMessage().getHeader("X-ClickHouse-Exception-Code", String.class), text);
         ClickHouseException refused = new ClickHouseException(status == null ? -1 : status, code, text == null ? "" : text.trim());
         String message = "connection '" + connectionId + "': " + refused.getMessage();
-        if (refused.isDataError() || refused.isSchemaError() || (status != null && status >= 400 && status < 500 && code > 0)) {
+        if (refused.isDataError()) {
             throw new TargetRefusedException(message, refused);
         }
-        throw new TargetUnavailableException(message, refused); // no code, or a server-side problem: try again later
+        // anything else is the target's state, never the rows': authentication (192-194, 516), access (497), read-only
+        // (164), a missing database, table or column (81, 60, 16), a body cut short (32, 33), limits, no code at all
+        throw new TargetUnavailableException(message, refused);
     }
 
     /** ClickHouse's error code: the X-ClickHouse-Exception-Code header, or "Code: N" in the body (servers before 19.x). */

@@ -1,8 +1,6 @@
 package io.cdchub.connections;
 
 import java.sql.SQLException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +15,6 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.sql.SqlConstants;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DataAccessException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
@@ -65,6 +61,21 @@ public class JdbcTargets implements DisposableBean {
      * @throws TargetRefusedException     when the target refuses a statement (missing table, constraint, bad value)
      */
     public void apply(String connectionId, List<RowChange> changes) {
+        apply(connectionId, changes, WriteFence.NONE);
+    }
+
+    /** Advisory lock class of the consumers' writes on PostgreSQL targets ({@link WriteFence#name()} gives the object). */
+    static final int FENCE_LOCK_CLASS = 0x63646368; // "cdch"
+
+    /**
+     * Applies the changes in one transaction that {@code fence} guards: on PostgreSQL the transaction first takes an
+     * advisory lock on the fence's name (one writer per consumer at a time), and it commits only if the fence still
+     * holds after the statements ({@link WriteFence}).
+     *
+     * @throws TargetUnavailableException when the target cannot be reached or the transaction could not finish
+     * @throws TargetRefusedException     when the target refuses the window's data (a value, a constraint)
+     */
+    public void apply(String connectionId, List<RowChange> changes, WriteFence fence) {
         ConnectionsProperties.TargetConnection connection = properties.connections().get(connectionId);
         if (connection == null || connection.kind() == null || !connection.kind().isJdbc()) {
             throw new TargetRefusedException("connection '" + connectionId + "' is not a configured JDBC connection", null);
@@ -75,11 +86,25 @@ public class JdbcTargets implements DisposableBean {
                     ? withArrayLiterals(connectionId, connection, target, changes) : changes;
             List<Statement> statements = statements(connection, prepared);
             // a statement's failure is thrown from inside the callback, so the transaction rolls back
-            target.transaction().executeWithoutResult(status -> statements.forEach(statement -> send(connectionId, target, statement)));
+            target.transaction().executeWithoutResult(status -> {
+                if (connection.kind() == ConnectionsProperties.Kind.POSTGRESQL && fence != WriteFence.NONE) {
+                    target.jdbc().query("SELECT pg_advisory_xact_lock(?, ?)", (org.springframework.jdbc.core.ResultSetExtractor<Void>) rs -> null,
+                            FENCE_LOCK_CLASS, fence.name().hashCode());
+                }
+                statements.forEach(statement -> send(connectionId, target, statement));
+                fence.check(); // throws when this run lost its lock: the transaction rolls back
+            });
         } catch (DataAccessException | TransactionException e) {
-            throw forgetTablesIfRefused(connectionId, classify(connectionId, e));
+            RuntimeException classified = forgetTables(connectionId, classify(connectionId, e));
+            if (classified instanceof TargetUnavailableException) {
+                reconnect(target);
+            }
+            throw classified;
+        } catch (TargetUnavailableException e) {
+            reconnect(target); // a statement's failure, classified by send()
+            throw forgetTables(connectionId, e);
         } catch (TargetRefusedException e) {
-            throw forgetTablesIfRefused(connectionId, e);
+            throw forgetTables(connectionId, e);
         }
     }
 
@@ -102,10 +127,20 @@ public class JdbcTargets implements DisposableBean {
         }
     }
 
-    private RuntimeException forgetTablesIfRefused(String connectionId, RuntimeException classified) {
-        if (classified instanceof TargetRefusedException) {
-            arrayColumns.keySet().removeIf(k -> k.startsWith(connectionId + "|")); // the table may have changed
+    /**
+     * After an outage the pool's connections are made again as they are returned: a connection made before it may
+     * stay in the state that caused it (a read-only session after a failover, a server that is now a standby).
+     */
+    private static void reconnect(Target target) {
+        var pool = target.dataSource().getHikariPoolMXBean();
+        if (pool != null) {
+            pool.softEvictConnections();
         }
+    }
+
+    /** After a failure the target's tables may have changed (made again, altered): their array columns are read again. */
+    private RuntimeException forgetTables(String connectionId, RuntimeException classified) {
+        arrayColumns.keySet().removeIf(k -> k.startsWith(connectionId + "|"));
         return classified;
     }
 
@@ -234,30 +269,39 @@ public class JdbcTargets implements DisposableBean {
         return new Target(beanName, dataSource, jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
     }
 
-    /** Whether a failure means "try again later" (the target is away or busy) or "this data is refused". */
+    /**
+     * Whether a failure is the target's state ({@link TargetUnavailableException}: retried, the window kept) or this
+     * window's data ({@link TargetRefusedException}: the run fails, its events are dead-lettered). An outage must never
+     * become a dead letter, so only a refusal that is known to be about the values sent is one; anything else, known or
+     * not, is retried (README "Aggregation", table "What a failure is").
+     */
     static RuntimeException classify(String connectionId, Exception e) {
         String message = "connection '" + connectionId + "': " + rootMessage(e);
-        if (e instanceof TransientDataAccessException || e instanceof RecoverableDataAccessException
-                || e instanceof TransactionException || e instanceof org.springframework.jdbc.CannotGetJdbcConnectionException) {
-            return new TargetUnavailableException(message, e);
-        }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
-                    || t instanceof java.sql.SQLNonTransientConnectionException || t instanceof java.net.ConnectException) {
-                return new TargetUnavailableException(message, e);
-            }
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                // connection (08), resources (53), operator intervention (57), rollback/deadlock (40),
-                // authorization (28) and unknown database (3D): the target's state, not the data's
-                if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57") || state.startsWith("40")
-                        || state.startsWith("28") || state.startsWith("3D")) {
-                    return new TargetUnavailableException(message, e);
-                }
+            if (t instanceof SQLException sql && sql.getSQLState() != null && refusesTheData(sql.getSQLState(), sql.getErrorCode())) {
                 return new TargetRefusedException(message, e);
+            }
+            if (t.getCause() == t) {
+                break;
             }
         }
         return new TargetUnavailableException(message, e);
+    }
+
+    /**
+     * SQLStates of a refusal of the rows themselves: class 22 (data exception: a value out of range, of the wrong form,
+     * too long), class 23 (integrity constraint: not null, unique, foreign key, check), 42804 (datatype mismatch) and
+     * 2200x-like MariaDB/MySQL refusals reported as HY000 with their own codes (1366 incorrect value, 1364 no default,
+     * 1048 column cannot be null). Everything else is about the target: connection (08), authentication (28), rights
+     * (42501), a missing database, schema, table or column (3D000, 3F000, 42P01, 42703, MariaDB 42S02/42S22),
+     * read-only (25006, MariaDB 1290/1792), locks and timeouts (55P03, 57014, 40xxx, MariaDB 1205), resources (53),
+     * operator intervention (57), a key without a unique constraint (42P10)...
+     */
+    static boolean refusesTheData(String sqlState, int vendorCode) {
+        if (sqlState.startsWith("22") || sqlState.startsWith("23") || sqlState.equals("42804")) {
+            return true;
+        }
+        return sqlState.equals("HY000") && (vendorCode == 1366 || vendorCode == 1364 || vendorCode == 1048);
     }
 
     private static String rootMessage(Throwable e) {

@@ -19,7 +19,8 @@ import org.springframework.boot.actuate.health.Health;
 /**
  * {@code elasticsearch} (with {@code cdc.sink.elasticsearch.enabled}): {@code GET /_cluster/health} through the
  * sink's REST client, within {@code cdc.health.timeout}. Red is DOWN; yellow (a single node's unassigned
- * replicas) is UP with the status in the details.
+ * replicas) is UP with the status in the details. DOWN too while the sink's writes fail and are retried (a read-only,
+ * missing or closed index, missing rights): the cluster may be healthy and still not take the sink's documents.
  */
 public class ElasticsearchHealthIndicator extends AbstractHealthIndicator {
 
@@ -27,11 +28,14 @@ public class ElasticsearchHealthIndicator extends AbstractHealthIndicator {
 
     private final RestClient client;
     private final Duration timeout;
+    private final java.util.function.Supplier<String> sinkOutage;
 
-    public ElasticsearchHealthIndicator(RestClient client, Duration timeout) {
+    /** @param sinkOutage why the sink's writes fail now (a read-only or missing index, rights), or null while they succeed */
+    public ElasticsearchHealthIndicator(RestClient client, Duration timeout, java.util.function.Supplier<String> sinkOutage) {
         super("Elasticsearch check failed");
         this.client = client;
         this.timeout = timeout;
+        this.sinkOutage = sinkOutage;
     }
 
     @Override
@@ -63,10 +67,14 @@ public class ElasticsearchHealthIndicator extends AbstractHealthIndicator {
         String status = health.path("status").asText("unknown");
         builder.withDetail("cluster", health.path("cluster_name").asText()).withDetail("status", status)
                 .withDetail("nodes", health.path("number_of_nodes").asInt());
-        if ("green".equals(status) || "yellow".equals(status)) {
-            builder.up();
-        } else {
+        String outage = sinkOutage.get();
+        if (!"green".equals(status) && !"yellow".equals(status)) {
             builder.down().withDetail("reason", "cluster status is " + status);
+        } else if (outage != null) {
+            // the cluster answers, but not to the sink's writes: still an outage for this app
+            builder.down().withDetail("reason", "the sink's writes fail and are retried: " + outage);
+        } else {
+            builder.up();
         }
     }
 }

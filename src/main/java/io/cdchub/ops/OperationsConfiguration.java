@@ -64,8 +64,10 @@ public class OperationsConfiguration {
     static class ClickHouseOperations {
 
         @Bean
-        ClickHouseHealthIndicator clickhouseHealthIndicator(CamelContext camel, SinkProperties sinks, HealthProperties health) {
-            return new ClickHouseHealthIndicator(new ClickHouseClient(camel, sinks.clickhouse()), sinks.clickhouse().url(), health.timeout());
+        ClickHouseHealthIndicator clickhouseHealthIndicator(CamelContext camel, SinkProperties sinks, HealthProperties health,
+                org.springframework.beans.factory.ObjectProvider<io.cdchub.sink.clickhouse.ClickHouseSink> sink) {
+            return new ClickHouseHealthIndicator(new ClickHouseClient(camel, sinks.clickhouse()), sinks.clickhouse().url(), health.timeout(),
+                    () -> sink.stream().map(s -> s.metrics().outage()).filter(java.util.Objects::nonNull).findFirst().orElse(null));
         }
     }
 
@@ -75,8 +77,9 @@ public class OperationsConfiguration {
 
         @Bean
         ElasticsearchHealthIndicator elasticsearchHealthIndicator(@Qualifier("elasticsearchSinkRestClient") RestClient client,
-                HealthProperties health) {
-            return new ElasticsearchHealthIndicator(client, health.timeout());
+                HealthProperties health, org.springframework.beans.factory.ObjectProvider<io.cdchub.sink.search.ElasticsearchSink> sink) {
+            return new ElasticsearchHealthIndicator(client, health.timeout(),
+                    () -> sink.stream().map(s -> s.metrics().outage()).filter(java.util.Objects::nonNull).findFirst().orElse(null));
         }
     }
 }

@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class SinkMetrics {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SinkMetrics.class);
+
     private final String sink;
     private final Counter written;
     private final Counter tombstones;
@@ -26,6 +28,8 @@ public final class SinkMetrics {
     private final Counter deadLetters;
     private final Timer batchDuration;
     private final AtomicLong lag = new AtomicLong(-1);
+    /** Why the last write attempt failed while the target is unavailable; null once a write succeeded. */
+    private final java.util.concurrent.atomic.AtomicReference<String> outage = new java.util.concurrent.atomic.AtomicReference<>();
 
     public SinkMetrics(MeterRegistry registry, String sink) {
         this.sink = sink;
@@ -61,12 +65,26 @@ public final class SinkMetrics {
     }
 
     public void batch(long nanos) {
+        String ended = outage.getAndSet(null);
+        if (ended != null) {
+            LOG.info("{} sink: the target takes writes again; the held-up batches are written and committed", sink);
+        }
         batches.increment();
         batchDuration.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    public void failure() {
+    /** A write attempt failed because the target is unavailable: counted, and the reason kept for health until a write succeeds. */
+    public void failure(String reason) {
         failures.increment();
+        if (outage.getAndSet(reason == null ? "unavailable" : reason) == null) {
+            LOG.warn("{} sink: the target is unavailable; the batch is retried with back-off, nothing is committed or dead-lettered "
+                    + "meanwhile, readiness is DOWN: {}", sink, reason);
+        }
+    }
+
+    /** Why the target is unavailable to the sink (its last write failed and is being retried), or null while writes succeed. */
+    public String outage() {
+        return outage.get();
     }
 
     public void deadLetter() {

@@ -217,7 +217,7 @@ public final class SinkPipeline implements AutoCloseable {
         try {
             write.run();
         } catch (SinkUnavailableException e) {
-            metrics.failure();
+            metrics.failure(e.getMessage());
             throw e;
         }
         metrics.batch(System.nanoTime() - started);

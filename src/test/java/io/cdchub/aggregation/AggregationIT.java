@@ -72,6 +72,20 @@ class AggregationIT {
         clickHouse.query("CREATE DATABASE IF NOT EXISTS agg_ch");
         settings.put("cdc.connections.ch.url", clickHouse.url().replace("http://", "clickhouse://") + "/agg_ch");
         settings.put("cdc.connections.ch.username", "default");
+        // targets in the states an outage leaves them in (each test puts its target in that state and back)
+        settings.put("cdc.connections.ch-wrong-password.url", clickHouse.url().replace("http://", "clickhouse://") + "/agg_ch");
+        settings.put("cdc.connections.ch-wrong-password.username", ClickHouseServer.USER);
+        settings.put("cdc.connections.ch-wrong-password.password", "not-" + ClickHouseServer.PASSWORD);
+        PostgresServer pg = PostgresServer.shared();
+        pg.createDatabase("agg_read_only");
+        settings.put("cdc.connections.read-only.url", pg.jdbcUrl("agg_read_only"));
+        settings.put("cdc.connections.read-only.username", PostgresServer.USER);
+        pg.execute("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'agg_limited') THEN CREATE ROLE agg_limited LOGIN; END IF; END $$");
+        settings.put("cdc.connections.limited.url", pg.jdbcUrl(AggregationTestSupport.TARGET_DB));
+        settings.put("cdc.connections.limited.username", "agg_limited");
+        // a target that gives up waiting for a lock after 300 ms (55P03 lock_not_available)
+        settings.put("cdc.connections.impatient.url", pg.jdbcUrl(AggregationTestSupport.TARGET_DB) + "?options=-c%20lock_timeout=300");
+        settings.put("cdc.connections.impatient.username", PostgresServer.USER);
         app = InProcessApp.start(settings);
     }
 
@@ -208,25 +222,256 @@ class AggregationIT {
     }
 
     @Test
-    void aWindowTheTargetRefusesIsDeadLetteredAndTheConsumerGoesOn() {
+    void aWindowTheTargetRefusesForItsDataIsDeadLetteredAndTheConsumerGoesOn() {
         String topic = "agg-it.refused";
-        // no table "missing_rows" in the target: the run fails for good
+        PostgresServer.shared().execute(AggregationTestSupport.TARGET_DB,
+                "CREATE TABLE refused_rows (id int PRIMARY KEY, name text CHECK (name IS NULL OR name <> 'bad'))");
         assertThat(call(app, "POST", "/consumer/start", consumerBody("refused", topic, "target", 2, 3600, "sync")).status()).isEqualTo(201);
-        TopicWriter.write(topic, List.of(event("src", "missing_rows", "c", 1, "a", 100), event("src", "missing_rows", "c", 2, "b", 101)));
+        // a value the table's check constraint refuses (23514): this window's data, so the run fails for good
+        TopicWriter.write(topic, List.of(event("src", "refused_rows", "c", 1, "bad", 100), event("src", "refused_rows", "c", 2, "b", 101)));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "refused").stream().anyMatch(r -> r.path("status").asText().equals("failed")));
         List<TopicReader.Event> letters = TopicReader.await(DLQ, events -> events.stream()
                 .filter(e -> topic.equals(e.headers().get("cdc.dlq.original-topic"))).count() >= 2);
         TopicReader.Event letter = letters.stream().filter(e -> topic.equals(e.headers().get("cdc.dlq.original-topic"))).findFirst().orElseThrow();
         assertThat(letter.headers().get("cdc.dlq.route-id")).isEqualTo("aggregation-consumer-refused");
-        assertThat(letter.headers().get("cdc.dlq.exception-message")).contains("missing_rows");
-        assertThat(runs(app, "refused").get(0).path("error").asText()).contains("missing_rows");
+        assertThat(letter.headers().get("cdc.dlq.exception-message")).contains("refused_rows");
+        assertThat(runs(app, "refused").get(0).path("error").asText()).contains("refused_rows");
 
         // the consumer goes on with the next window
-        createTargetTable("missing_rows");
-        TopicWriter.write(topic, List.of(event("src", "missing_rows", "c", 3, "c", 102), event("src", "missing_rows", "c", 4, "d", 103)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> rows("missing_rows").size() == 2);
-        assertThat(rows("missing_rows")).containsOnlyKeys(3, 4);
+        TopicWriter.write(topic, List.of(event("src", "refused_rows", "c", 3, "c", 102), event("src", "refused_rows", "c", 4, "d", 103)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("refused_rows").size() == 2);
+        assertThat(rows("refused_rows")).containsOnlyKeys(3, 4);
+    }
+
+    private static double retries(String consumerId) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cdc_aggregation_run_retries_total\\{consumer=\"" + consumerId + "\"} (\\S+)")
+                .matcher(prometheus());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** Dead letters of a consumer's topic now. */
+    private static List<TopicReader.Event> deadLetters(String topic) {
+        return TopicReader.readAll(DLQ).stream().filter(e -> topic.equals(e.headers().get("cdc.dlq.original-topic"))).toList();
+    }
+
+    /**
+     * The consumer's target is unavailable: its window's run is retried (recorded as retrying, never failed), the window
+     * is kept, nothing is dead-lettered, and readiness is DOWN naming the consumer.
+     */
+    private static void awaitWaitingForItsTarget(String consumerId, String topic, String reason) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, consumerId).stream().anyMatch(r -> r.path("status").asText().equals("retrying")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> retries(consumerId) >= 3);
+        List<JsonNode> runs = runs(app, consumerId);
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).path("status").asText()).isEqualTo("retrying");
+        assertThat(runs.get(0).path("error").asText()).contains(reason);
+        assertThat(call(app, "GET", "/consumer/info/" + consumerId, null).body().path("pending_windows").asInt()).isEqualTo(1);
+        assertThat(deadLetters(topic)).isEmpty();
+        Response readiness = call(app, "GET", "/actuator/health/readiness", null);
+        assertThat(readiness.status()).isEqualTo(503);
+        assertThat(readiness.body().path("components").path("aggregation").path("details").path("targetUnavailable").path(consumerId).asText())
+                .contains(reason);
+    }
+
+    /** The window was applied once its target came back: one run, ok, nothing dead-lettered. */
+    private static void awaitAppliedOnceBack(String consumerId, String topic) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, consumerId).get(0).path("status").asText().equals("ok"));
+        assertThat(runs(app, consumerId)).hasSize(1);
+        assertThat(deadLetters(topic)).isEmpty();
+        assertThat(call(app, "GET", "/consumer/info/" + consumerId, null).body().path("pending_windows").asInt()).isZero();
+    }
+
+    @Test
+    void aMissingTargetTableIsAnOutageAndTheWindowWaitsForIt() {
+        String topic = "agg-it.no-table";
+        // no table "late_rows" in the target yet (42P01): an outage of the target, not this window's data
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("no-table", topic, "target", 2, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(event("src", "late_rows", "c", 1, "a", 100), event("src", "late_rows", "c", 2, "b", 101)));
+        awaitWaitingForItsTarget("no-table", topic, "late_rows");
+
+        createTargetTable("late_rows");
+        awaitAppliedOnceBack("no-table", topic);
+        assertThat(rows("late_rows")).isEqualTo(Map.of(1, "a", 2, "b"));
+    }
+
+    @Test
+    void aReadOnlyTargetIsAnOutageAndTheWindowWaitsForIt() {
+        PostgresServer pg = PostgresServer.shared();
+        pg.execute("agg_read_only", "CREATE TABLE ro_rows (id int PRIMARY KEY, name text)");
+        // as after a failover to a standby: every transaction is read-only (25006)
+        pg.execute("postgres", "ALTER DATABASE agg_read_only SET default_transaction_read_only = on");
+        String topic = "agg-it.read-only";
+        try {
+            assertThat(call(app, "POST", "/consumer/start", consumerBody("read-only", topic, "read-only", 2, 3600, "sync")).status()).isEqualTo(201);
+            TopicWriter.write(topic, List.of(event("src", "ro_rows", "c", 1, "a", 100), event("src", "ro_rows", "c", 2, "b", 101)));
+            awaitWaitingForItsTarget("read-only", topic, "read-only transaction");
+        } finally {
+            pg.execute("postgres", "ALTER DATABASE agg_read_only SET default_transaction_read_only = off");
+        }
+        awaitAppliedOnceBack("read-only", topic);
+        try (var c = pg.dataSource("agg_read_only").getConnection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM ro_rows")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void missingRightsOnTheTargetAreAnOutageAndTheWindowWaitsForThem() {
+        createTargetTable("limited_rows");
+        // the connection's user may not write the table (42501 insufficient_privilege)
+        String topic = "agg-it.limited";
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("limited", topic, "limited", 2, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(event("src", "limited_rows", "c", 1, "a", 100), event("src", "limited_rows", "c", 2, "b", 101)));
+        awaitWaitingForItsTarget("limited", topic, "permission denied");
+
+        PostgresServer.shared().execute(AggregationTestSupport.TARGET_DB, "GRANT SELECT, INSERT, UPDATE, DELETE ON limited_rows TO agg_limited");
+        awaitAppliedOnceBack("limited", topic);
+        assertThat(rows("limited_rows")).isEqualTo(Map.of(1, "a", 2, "b"));
+    }
+
+    @Test
+    void aLockTimeoutOnTheTargetIsAnOutageAndTheWindowWaitsForTheLock() throws Exception {
+        createTargetTable("locked_rows");
+        String topic = "agg-it.impatient";
+        try (var holder = PostgresServer.shared().dataSource(AggregationTestSupport.TARGET_DB).getConnection()) {
+            holder.setAutoCommit(false);
+            try (var st = holder.createStatement()) {
+                st.execute("LOCK TABLE locked_rows IN ACCESS EXCLUSIVE MODE");
+            }
+            // the target waits 300 ms for the lock, then gives up (55P03 lock_not_available)
+            assertThat(call(app, "POST", "/consumer/start", consumerBody("impatient", topic, "impatient", 2, 3600, "sync")).status()).isEqualTo(201);
+            TopicWriter.write(topic, List.of(event("src", "locked_rows", "c", 1, "a", 100), event("src", "locked_rows", "c", 2, "b", 101)));
+            awaitWaitingForItsTarget("impatient", topic, "lock");
+            holder.commit();
+        }
+        awaitAppliedOnceBack("impatient", topic);
+        assertThat(rows("locked_rows")).isEqualTo(Map.of(1, "a", 2, "b"));
+    }
+
+    @Test
+    void aWebhookRefusingTheCredentialsOrGoneIsAnOutageAndTheWindowWaits() {
+        String topic = "agg-it.webhook-outage";
+        receiverStatus.set(401);
+        try {
+            assertThat(call(app, "POST", "/consumer/start", consumerBody("hook-outage", topic, "hook", 1, 3600, "webhook")).status()).isEqualTo(201);
+            TopicWriter.write(topic, List.of(event("src", "people", "c", 7, "a", 100)));
+            awaitWaitingForItsTarget("hook-outage", topic, "HTTP 401");
+            for (int status : new int[] {403, 404}) {
+                receiverStatus.set(status);
+                await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "hook-outage").get(0).path("error").asText().contains("HTTP " + status));
+                assertThat(runs(app, "hook-outage").get(0).path("status").asText()).isEqualTo("retrying");
+            }
+        } finally {
+            receiverStatus.set(200);
+        }
+        awaitAppliedOnceBack("hook-outage", topic);
+        assertThat(received.stream().filter(r -> r.path("consumer_id").asText().equals("hook-outage"))).hasSize(1);
+    }
+
+    @Test
+    void clickHouseAuthenticationFailuresAndMissingTablesAreOutages() {
+        ClickHouseServer clickHouse = ClickHouseServer.shared();
+        // a wrong password (ClickHouse code 193; 516 on current versions): retried, never dead-lettered
+        clickHouse.query("CREATE TABLE agg_ch.ch_auth_rows (id Int32, name Nullable(String), _version UInt64, _is_deleted UInt8)"
+                + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+        String authTopic = "agg-it.ch-auth";
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("ch-auth", authTopic, "ch-wrong-password", 1, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(authTopic, List.of(event("src", "ch_auth_rows", "c", 1, "a", 100)));
+        awaitWaitingForItsTarget("ch-auth", authTopic, "code 193");
+        assertThat(call(app, "POST", "/consumer/stop?consumer_id=ch-auth", null).status()).isEqualTo(200);
+
+        // a missing table (code 60): the window waits until it is there
+        String topic = "agg-it.ch-late";
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("ch-late", topic, "ch", 2, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(event("src", "ch_late_rows", "c", 1, "a", 100), event("src", "ch_late_rows", "c", 2, "b", 101)));
+        awaitWaitingForItsTarget("ch-late", topic, "code 60");
+        clickHouse.query("CREATE TABLE agg_ch.ch_late_rows (id Int32, name Nullable(String), _version UInt64, _is_deleted UInt8)"
+                + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+        awaitAppliedOnceBack("ch-late", topic);
+        assertThat(clickHouse.rows("SELECT id FROM agg_ch.ch_late_rows FINAL ORDER BY id")).hasSize(2);
+    }
+
+    @Test
+    void aRunThatLostItsLockCannotWriteAnOlderWindowOverANewerOne() throws Exception {
+        createTargetTable("fenced_rows");
+        PostgresServer pg = PostgresServer.shared();
+        pg.execute(AggregationTestSupport.TARGET_DB, "INSERT INTO fenced_rows VALUES (1, 'base')");
+        String topic = "agg-it.fenced";
+        var redis = app.getBean(org.springframework.data.redis.core.StringRedisTemplate.class);
+        String lockKey = "cdc-hub:aggregation:{fenced}:lock";
+        // two runs racing: run A (the app's) stalls in its write for longer than its lease; run B (this test, standing in
+        // for the run on another instance) takes the lock over and writes the newer value; then A wakes up
+        try (var runB = pg.dataSource(AggregationTestSupport.TARGET_DB).getConnection()) {
+            runB.setAutoCommit(false);
+            try (var st = runB.createStatement()) {
+                st.execute("UPDATE fenced_rows SET name = 'newer' WHERE id = 1"); // holds the row: A's write waits for it
+            }
+            assertThat(call(app, "POST", "/consumer/start", consumerBody("fenced", topic, "target", 1, 3600, "sync")).status()).isEqualTo(201);
+            TopicWriter.write(topic, List.of(event("src", "fenced_rows", "u", 1, "older", 100)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> waitingForALock(AggregationTestSupport.TARGET_DB));
+            // A's lease runs out and B takes the lock (what a pause longer than the lease gives), B commits its write
+            redis.opsForValue().set(lockKey, "run-b", Duration.ofSeconds(60));
+            runB.commit();
+        }
+        try {
+            // A's write goes on once the row is free, but must not commit over B's
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "fenced").stream().anyMatch(r -> r.path("error").asText().contains("lost its run lock")));
+            assertThat(rows("fenced_rows")).isEqualTo(Map.of(1, "newer"));
+            assertThat(call(app, "GET", "/consumer/info/fenced", null).body().path("pending_windows").asInt()).isEqualTo(1);
+            assertThat(deadLetters(topic)).isEmpty();
+        } finally {
+            redis.delete(lockKey);
+        }
+        // the window is left to the lock's next holder (B would have applied it before its own newer window; here the app
+        // takes the lock again and applies it)
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "fenced").get(0).path("status").asText().equals("ok"));
+        assertThat(deadLetters(topic)).isEmpty();
+    }
+
+    /** Whether a session of the database waits for a (row or table) lock. */
+    private static boolean waitingForALock(String database) throws java.sql.SQLException {
+        try (var c = PostgresServer.shared().dataSource("postgres").getConnection();
+             var st = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
+            st.setString(1, database);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        }
+    }
+
+    @Test
+    void aTopicDeletedAndMadeAgainIsAggregatedFromItsStart() throws Exception {
+        createTargetTable("reborn_rows");
+        String topic = "agg-it.reborn";
+        AggregationTestSupport.createTopic(topic, 1);
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("reborn", topic, "target", 3, 3600, "sync")).status()).isEqualTo(201);
+        TopicWriter.write(topic, List.of(event("src", "reborn_rows", "c", 1, "a", 100), event("src", "reborn_rows", "c", 2, "b", 101),
+                event("src", "reborn_rows", "c", 3, "c", 102)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("reborn_rows").size() == 3);
+
+        // the topic is deleted and made again while the consumer is stopped (the consumer's offsets in Redis stay: 0..2)
+        assertThat(call(app, "POST", "/consumer/stop?consumer_id=reborn", null).status()).isEqualTo(200);
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", io.cdchub.testinfra.KafkaServer.shared().bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            admin.deleteTopics(List.of(topic)).all().get();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
+                return true;
+            });
+        }
+        TopicWriter.write(topic, List.of(event("src", "reborn_rows", "c", 4, "d", 200), event("src", "reborn_rows", "c", 5, "e", 201),
+                event("src", "reborn_rows", "c", 6, "f", 202)));
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("reborn", topic, "target", 3, 3600, "sync")).status()).isEqualTo(201);
+
+        // the new topic's records (offsets 0..2 again) are aggregated, not skipped as already seen
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows("reborn_rows").size() == 6);
+        assertThat(rows("reborn_rows")).containsOnlyKeys(1, 2, 3, 4, 5, 6);
     }
 
     @Test

@@ -170,8 +170,16 @@ class AggregationUnitsTest {
         assertThat(JdbcTargetsAccess.classify(new SQLException("no db", "3D000"))).isInstanceOf(TargetUnavailableException.class);
         assertThat(JdbcTargetsAccess.classify(new SQLException("deadlock", "40P01"))).isInstanceOf(TargetUnavailableException.class);
         assertThat(JdbcTargetsAccess.classify(new SQLException("duplicate", "23505"))).isInstanceOf(TargetRefusedException.class);
-        assertThat(JdbcTargetsAccess.classify(new SQLException("no table", "42P01"))).isInstanceOf(TargetRefusedException.class);
         assertThat(JdbcTargetsAccess.classify(new SQLException("bad value", "22P02"))).isInstanceOf(TargetRefusedException.class);
+        assertThat(JdbcTargetsAccess.classify(new SQLException("check", "23514"))).isInstanceOf(TargetRefusedException.class);
+        assertThat(JdbcTargetsAccess.classify(new SQLException("datatype mismatch", "42804"))).isInstanceOf(TargetRefusedException.class);
+        assertThat(JdbcTargetsAccess.classify(new SQLException("MariaDB: incorrect integer value", "HY000", 1366))).isInstanceOf(TargetRefusedException.class);
+        // the target's state, never the window's data: retried, the window kept
+        for (String state : List.of("42P01", "42703", "3F000", "42501", "25006", "55P03", "57014", "42P10", "42601", "XX000", "42S02", "42000")) {
+            assertThat(JdbcTargetsAccess.classify(new SQLException("state " + state, state))).as(state).isInstanceOf(TargetUnavailableException.class);
+        }
+        assertThat(JdbcTargetsAccess.classify(new SQLException("MariaDB: read-only", "HY000", 1290))).isInstanceOf(TargetUnavailableException.class);
+        assertThat(JdbcTargetsAccess.classify(new SQLException("MariaDB: lock wait timeout", "HY000", 1205))).isInstanceOf(TargetUnavailableException.class);
     }
 
     @Test

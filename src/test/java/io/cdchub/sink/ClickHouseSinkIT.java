@@ -1,6 +1,7 @@
 package io.cdchub.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdchub.deadletter.DeadLetterEnricher;
+import io.cdchub.sink.clickhouse.ClickHouseClient;
 import io.cdchub.sink.clickhouse.ClickHouseSink;
 import io.cdchub.testinfra.ClickHouseServer;
 import io.cdchub.testinfra.TopicReader;
@@ -26,6 +28,10 @@ class ClickHouseSinkIT extends SinkContextIT {
 
     @Autowired
     ClickHouseSink sink;
+    @Autowired
+    org.apache.camel.CamelContext camel;
+    @Autowired
+    SinkProperties sinkProperties;
 
     static ConditionFactory await(String what) {
         return Awaitility.await(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions();
@@ -259,5 +265,19 @@ class ClickHouseSinkIT extends SinkContextIT {
         assertThat(letters.get(0).headers()).containsEntry(DeadLetterEnricher.EXCEPTION_CLASS, RejectedRecordException.class.getName());
         assertThat(letters.get(0).headers().get(DeadLetterEnricher.EXCEPTION_MESSAGE)).contains("'debezium' value form", "cdc.source.value-format");
         assertThat(chRows("SELECT id FROM " + CLICKHOUSE_DB + ".poison_target_current WHERE id = 2001")).isEmpty();
+    }
+
+    @Test
+    void aRequestCutShortIsAnOutageNotADataError() {
+        clickhouse().query("CREATE TABLE IF NOT EXISTS " + CLICKHOUSE_DB + ".cut_short (id Int32, name Nullable(String)) ENGINE = MergeTree ORDER BY id");
+        ClickHouseClient client = new ClickHouseClient(camel, sinkProperties.clickhouse());
+        // what the real server answers to a body that ends early (a connection or proxy cutting the request):
+        // code 33 (CANNOT_READ_ALL_DATA) and 32 (ATTEMPT_TO_READ_AFTER_EOF). The rows are good: sent again whole, they go in.
+        for (String cut : List.of("{\"id\":1,\"name\":\"a\"}\n{\"id\":12", "{\"id\":1,\"name\":\"a\"}\n{\"id\":")) {
+            assertThatThrownBy(() -> client.insert("`cut_short`", cut.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .isInstanceOf(SinkUnavailableException.class).hasMessageMatching("(?s).*\\(code 3[23]\\).*");
+        }
+        client.insert("`cut_short`", "{\"id\":1,\"name\":\"a\"}\n{\"id\":12,\"name\":\"b\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(chRows("SELECT id FROM " + CLICKHOUSE_DB + ".cut_short ORDER BY id")).extracting(r -> r.get("id")).containsExactly("1", "12");
     }
 }

@@ -26,6 +26,8 @@ class ElasticsearchSinkIT extends SinkContextIT {
 
     @Autowired
     ElasticsearchSink sink;
+    @Autowired
+    org.springframework.boot.actuate.health.HealthEndpoint health;
 
     static ConditionFactory await(String what) {
         return Awaitility.await(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).ignoreExceptions();
@@ -176,5 +178,78 @@ class ElasticsearchSinkIT extends SinkContextIT {
         sql("ALTER TABLE sinks.evolving_search ADD COLUMN note text", "INSERT INTO sinks.evolving_search VALUES (2, 'after', 'hello')");
 
         await("the new field").until(() -> es().documents("cdc-evolving_search"), d -> d.containsKey("2") && "hello".equals(d.get("2").path("note").asText()));
+    }
+
+    static final String GROUP = "cdc-hub-elasticsearch";
+
+    org.springframework.boot.actuate.health.Status elasticsearchHealth() {
+        return ((org.springframework.boot.actuate.health.HealthComponent) health.healthForPath("elasticsearch")).getStatus();
+    }
+
+    /**
+     * The outage the sink meets: it retries (its failures grow), commits nothing past what was written, dead-letters
+     * nothing, and readiness says Elasticsearch is DOWN.
+     */
+    void awaitTheSinkStuckBehind(String table, long committed, double failuresBefore) {
+        Awaitility.await("the sink to meet the outage").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> sink.metrics().failureCount() >= failuresBefore + 3);
+        assertThat(sinkDeadLetters(topic(table))).isEmpty();
+        assertThat(committedOffset(GROUP, topic(table))).isEqualTo(committed);
+        assertThat(elasticsearchHealth()).isEqualTo(org.springframework.boot.actuate.health.Status.DOWN);
+    }
+
+    @Test
+    void aReadOnlyIndexIsAnOutageNotADeadLetter() {
+        sql("INSERT INTO sinks.search_blocked VALUES (1, 'before the block', 1)");
+        await("first document").until(() -> esDocs("cdc-search_blocked"), d -> d.equals(pgDocs("search_blocked")));
+        await("its offset committed").until(() -> committedOffset(GROUP, topic("search_blocked")), offset -> offset >= 1);
+        long committed = committedOffset(GROUP, topic("search_blocked"));
+
+        // a read-only index (403 cluster_block_exception per item), as after a flood-stage disk watermark or an admin's block
+        es().request("PUT", "/cdc-search_blocked/_settings", "{\"index.blocks.write\": true}");
+        double failuresBefore = sink.metrics().failureCount();
+        try {
+            sql("INSERT INTO sinks.search_blocked VALUES (2, 'during the block', 2), (3, 'during the block', 3)",
+                    "UPDATE sinks.search_blocked SET qty = 10 WHERE id = 1");
+            awaitTheSinkStuckBehind("search_blocked", committed, failuresBefore);
+        } finally {
+            es().request("PUT", "/cdc-search_blocked/_settings", "{\"index.blocks.write\": null}");
+        }
+
+        Map<String, Map<String, String>> expected = pgDocs("search_blocked");
+        await("every document once the block is lifted").until(() -> esDocs("cdc-search_blocked"), expected::equals);
+        await("the offsets committed").until(() -> committedOffset(GROUP, topic("search_blocked")), offset -> offset > committed);
+        await("ready again").until(this::elasticsearchHealth, org.springframework.boot.actuate.health.Status.UP::equals);
+        assertThat(sinkDeadLetters(topic("search_blocked"))).isEmpty();
+    }
+
+    @Test
+    void aMissingOrClosedIndexIsAnOutageNotADeadLetter() {
+        // the index cannot be created (404 index_not_found_exception per item), as when an admin turned auto-creation off
+        es().request("PUT", "/_cluster/settings", "{\"persistent\": {\"action.auto_create_index\": \"-cdc-search_missing,+*\"}}");
+        double failuresBefore = sink.metrics().failureCount();
+        try {
+            sql("INSERT INTO sinks.search_missing VALUES (1, 'no index yet', 1), (2, 'no index yet', 2)");
+            awaitTheSinkStuckBehind("search_missing", -1, failuresBefore);
+        } finally {
+            es().request("PUT", "/_cluster/settings", "{\"persistent\": {\"action.auto_create_index\": null}}");
+        }
+        await("the documents once the index can be made").until(() -> esDocs("cdc-search_missing"), pgDocs("search_missing")::equals);
+        await("their offsets committed").until(() -> committedOffset(GROUP, topic("search_missing")), offset -> offset >= 2);
+        long committed = committedOffset(GROUP, topic("search_missing"));
+
+        // a closed index (400 index_closed_exception per item)
+        es().request("POST", "/cdc-search_missing/_close", null);
+        failuresBefore = sink.metrics().failureCount();
+        try {
+            sql("INSERT INTO sinks.search_missing VALUES (3, 'index closed', 3)", "DELETE FROM sinks.search_missing WHERE id = 1");
+            awaitTheSinkStuckBehind("search_missing", committed, failuresBefore);
+        } finally {
+            es().request("POST", "/cdc-search_missing/_open?wait_for_active_shards=1", null);
+        }
+        Map<String, Map<String, String>> expected = pgDocs("search_missing");
+        await("every change once the index is open").until(() -> esDocs("cdc-search_missing"), expected::equals);
+        await("ready again").until(this::elasticsearchHealth, org.springframework.boot.actuate.health.Status.UP::equals);
+        assertThat(sinkDeadLetters(topic("search_missing"))).isEmpty();
     }
 }

@@ -73,6 +73,8 @@ abstract class SinkContextIT {
                 "CREATE TABLE IF NOT EXISTS sinks.evolving_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.search_outage (id int PRIMARY KEY, name text NOT NULL, qty int)",
                 "CREATE TABLE IF NOT EXISTS sinks.search_replay (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.search_blocked (id int PRIMARY KEY, name text NOT NULL, qty int)",
+                "CREATE TABLE IF NOT EXISTS sinks.search_missing (id int PRIMARY KEY, name text NOT NULL, qty int)",
                 "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
                 "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)");
@@ -101,6 +103,22 @@ abstract class SinkContextIT {
             }
             return rows;
         } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The offsets a sink's consumer group has committed on a topic's partition 0 (-1 when none), read from the broker:
+     * what a restart would resume from.
+     */
+    static long committedOffset(String groupId, String topic) {
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", io.cdchub.testinfra.KafkaServer.shared().bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            var committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get()
+                    .get(new org.apache.kafka.common.TopicPartition(topic, 0));
+            return committed == null ? -1 : committed.offset();
+        } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }

@@ -90,4 +90,24 @@ class SinkUnitsTest {
         assertThat(listed.topics()).isEqualTo("cdc.public.orders,prices");
         assertThat(listed.matches("prices")).isTrue();
     }
+
+    @Test
+    void onlyAnElasticsearchRefusalOfTheContentIsADeadLetter() {
+        // a bulk request refused as a whole: halved down to the refused record only for 400 (malformed) and 413 (too large);
+        // wrong or expired credentials (401), missing rights (403), a wrong address (404) are the target being unavailable
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheContent(400)).isTrue();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheContent(413)).isTrue();
+        for (int status : new int[] {-1, 401, 403, 404, 405, 408, 429, 500, 502, 503}) {
+            assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheContent(status)).as("status %d", status).isFalse();
+        }
+        // per item
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(400, "mapper_parsing_exception")).isTrue();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(400, "document_parsing_exception")).isTrue();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(400, "index_closed_exception")).isFalse();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(403, "cluster_block_exception")).isFalse();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(403, "security_exception")).isFalse();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(401, "security_exception")).isFalse();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(404, "index_not_found_exception")).isFalse();
+        assertThat(io.cdchub.sink.search.ElasticsearchSink.refusesTheDocument(429, "es_rejected_execution_exception")).isFalse();
+    }
 }

@@ -10,7 +10,9 @@ public class ClickHouseException extends RuntimeException {
 
     /**
      * Error codes that mean "this data cannot go into this table": parse failures, type mismatches, values
-     * out of range (ClickHouse's ErrorCodes.cpp; stable across versions).
+     * out of range (ClickHouse's ErrorCodes.cpp; stable across versions). Every other code is about the server, the
+     * table or the request (authentication 192-194/516, access 497, read-only 164, missing database or table 81/60,
+     * a body cut short 32/33, limits): the target is unavailable, retried without end, never dead-lettered.
      */
     private static final Set<Integer> DATA_ERRORS = Set.of(
             6, // CANNOT_PARSE_TEXT
@@ -18,8 +20,8 @@ public class ClickHouseException extends RuntimeException {
             26, // CANNOT_PARSE_QUOTED_STRING
             27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
             28, // CANNOT_PRINT_FLOAT_OR_DOUBLE_NUMBER / array text
-            32, // ATTEMPT_TO_READ_AFTER_EOF
-            33, // CANNOT_READ_ALL_DATA
+            // not 32 (ATTEMPT_TO_READ_AFTER_EOF) nor 33 (CANNOT_READ_ALL_DATA): the request's body ended early (a
+            // connection or a proxy cut it), which says nothing about its rows: sent again whole, they go in
             38, // CANNOT_PARSE_DATE
             41, // CANNOT_PARSE_DATETIME
             53, // TYPE_MISMATCH

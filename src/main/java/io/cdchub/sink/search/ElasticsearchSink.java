@@ -39,9 +39,12 @@ import org.elasticsearch.client.ResponseException;
  * (60 s by default; the example template raises it): an event older than a delete replayed after that would
  * bring the document back.
  *
- * <p><b>Failures.</b> Items Elasticsearch refuses (mapping errors, bad values) are dead-lettered one by one;
- * items refused for load (429) or server errors make the batch fail as a whole, like an unreachable cluster: the
- * route retries it with back-off without committing.
+ * <p><b>Failures.</b> Only a document Elasticsearch refuses for its own content (400: mapping errors, bad values) is
+ * dead-lettered, alone. An outage is never a dead letter: items refused because of the index (read-only block,
+ * missing or closed index, rights), for load (429) or server errors, and a bulk request refused as a whole for
+ * anything but its content (401, 403, 404, ...), make the batch fail as a whole, like an unreachable cluster: the
+ * route retries it with back-off without committing, the sink's metrics record the outage and readiness
+ * ({@code elasticsearch}) is DOWN until a write succeeds again.
  */
 public class ElasticsearchSink extends SinkBean {
 
@@ -136,7 +139,11 @@ public class ElasticsearchSink extends SinkBean {
         return true;
     }
 
-    /** Sends the operations; a request refused as a whole (too large, malformed) is halved until the refused item is alone. */
+    /**
+     * Sends the operations. A request refused as a whole for its content (400, 413: malformed, too large) is halved
+     * until the refused item is alone; refused as a whole for any other reason (401/403 credentials or rights, 404 a
+     * wrong address, 408/429/5xx, no answer) the target is unavailable: the batch is retried, nothing committed.
+     */
     private void bulk(List<Pending> pending) {
         if (pending.isEmpty()) {
             return;
@@ -146,18 +153,19 @@ public class ElasticsearchSink extends SinkBean {
         Exchange answer = producer.send(ENDPOINT, exchange -> exchange.getMessage().setBody(request));
         if (answer.getException() != null) {
             int status = status(answer.getException());
-            if (status >= 400 && status < 500 && status != 429 && status != 408) {
-                if (pending.size() == 1) {
-                    deadLetter(pending.get(0).event().record(), new RejectedRecordException("Elasticsearch refused the request (" + status + "): "
-                            + answer.getException().getCause(), answer.getException()));
-                    return;
-                }
-                int half = pending.size() / 2;
-                bulk(pending.subList(0, half));
-                bulk(pending.subList(half, pending.size()));
+            if (!refusesTheContent(status)) {
+                throw new SinkUnavailableException("Elasticsearch is unavailable" + (status > 0 ? " (it answered the bulk request with " + status + ")" : "")
+                        + ": " + rootMessage(answer.getException()), answer.getException());
+            }
+            if (pending.size() == 1) {
+                deadLetter(pending.get(0).event().record(), new RejectedRecordException("Elasticsearch refused the request (" + status + "): "
+                        + answer.getException().getCause(), answer.getException()));
                 return;
             }
-            throw new SinkUnavailableException("Elasticsearch is unavailable: " + rootMessage(answer.getException()), answer.getException());
+            int half = pending.size() / 2;
+            bulk(pending.subList(0, half));
+            bulk(pending.subList(half, pending.size()));
+            return;
         }
         List<?> items = answer.getMessage().getBody(List.class);
         if (items == null || items.size() != pending.size()) {
@@ -165,7 +173,7 @@ public class ElasticsearchSink extends SinkBean {
         }
         int written = 0;
         int applied = 0;
-        String transientFailure = null;
+        String unavailable = null;
         for (int i = 0; i < items.size(); i++) {
             BulkResponseItem item = (BulkResponseItem) items.get(i);
             Pending p = pending.get(i);
@@ -173,19 +181,40 @@ public class ElasticsearchSink extends SinkBean {
             if (error == null) {
                 written++;
             } else if (item.status() == 409 || (p.event().isDelete() && item.status() == 404)) {
-                applied++; // a newer (or the same) version is there already, or there is nothing to delete
-            } else if (item.status() == 429 || item.status() >= 500) {
-                transientFailure = item.status() + " " + error.type() + ": " + error.reason();
-            } else {
+                // a newer (or the same) version is there already; or there is no index to delete from (a delete never
+                // creates one): a document that is not there is deleted already
+                applied++;
+            } else if (refusesTheDocument(item.status(), error.type())) {
                 deadLetter(p.event().record(), new RejectedRecordException("Elasticsearch refused the document (" + item.status() + " " + error.type() + "): "
                         + error.reason()));
+            } else if (unavailable == null) {
+                unavailable = item.status() + " " + error.type() + " on index " + item.index() + ": " + error.reason();
             }
         }
         metrics.written(written);
         metrics.alreadyApplied(applied);
-        if (transientFailure != null) {
-            throw new SinkUnavailableException("Elasticsearch could not take part of the batch now: " + transientFailure);
+        if (unavailable != null) {
+            throw new SinkUnavailableException("Elasticsearch cannot take part of the batch now (" + unavailable
+                    + "); retrying the batch, nothing is committed or dead-lettered meanwhile");
         }
+    }
+
+    /** Error types of an item that are about the index, not the document: a block (read-only), a missing or closed index. */
+    private static final java.util.Set<String> INDEX_UNAVAILABLE = java.util.Set.of("cluster_block_exception", "index_not_found_exception",
+            "index_closed_exception", "no_shard_available_action_exception", "unavailable_shards_exception", "security_exception");
+
+    /** Whether a whole bulk request was refused for what it carries (400 malformed, 413 too large), not for the target's state. */
+    public static boolean refusesTheContent(int status) {
+        return status == 400 || status == 413;
+    }
+
+    /**
+     * Whether an item was refused for its document (400: mapping or parsing errors, a bad value), and so is dead-lettered;
+     * everything else (401/403 rights or a read-only block, 404 a missing index, 429, 5xx, a closed index) is the index
+     * being unavailable.
+     */
+    public static boolean refusesTheDocument(int status, String errorType) {
+        return status == 400 && !INDEX_UNAVAILABLE.contains(errorType);
     }
 
     static int status(Throwable failure) {
