@@ -3,23 +3,18 @@ package io.cdchub.deadletter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.component.debezium.DebeziumConstants;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
  * Prepares a dead letter: the original payload (bounded in size) and why it failed, as Kafka headers
- * ({@code cdc.dlq.*}), so an operator can see, fix and replay it. Works for the three kinds of
- * original message cdc-hub routes carry: a Debezium change, a list of Kafka records, a consumed
- * Kafka record.
+ * ({@code cdc.dlq.*}), so an operator can see, fix and replay it. Works for the kinds of original
+ * message cdc-hub routes carry: a change the source could not publish (its event, or a description of
+ * it, with its topic in {@code kafka.TOPIC}), a list of Kafka records, a consumed Kafka record.
  */
 @Component
 public class DeadLetterEnricher {
@@ -32,8 +27,6 @@ public class DeadLetterEnricher {
     public static final String ORIGINAL_PARTITION = "cdc.dlq.original-partition";
     public static final String ORIGINAL_OFFSET = "cdc.dlq.original-offset";
     public static final String FAILED_AT = "cdc.dlq.failed-at";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int maxPayloadBytes;
 
@@ -53,8 +46,6 @@ public class DeadLetterEnricher {
                 : message.getHeader(KafkaConstants.TOPIC, String.class);
         Object partition = message.getHeader(KafkaConstants.PARTITION);
         Object offset = message.getHeader(KafkaConstants.OFFSET);
-        String identifier = message.getHeader(DebeziumConstants.HEADER_IDENTIFIER, String.class);
-        Object debeziumKey = message.getHeader(DebeziumConstants.HEADER_KEY);
 
         // Only the dead letter's own headers go out: Camel's and the source's internals stay behind.
         message.getHeaders().clear();
@@ -63,8 +54,8 @@ public class DeadLetterEnricher {
         message.setHeader(FAILED_ENDPOINT, exchange.getProperty(Exchange.FAILURE_ENDPOINT, "", String.class));
         message.setHeader(ROUTE_ID, exchange.getProperty(Exchange.FAILURE_ROUTE_ID, exchange.getFromRouteId(), String.class));
         message.setHeader(FAILED_AT, Instant.now().toString());
-        if (originalTopic != null || identifier != null) {
-            message.setHeader(ORIGINAL_TOPIC, originalTopic != null ? originalTopic : identifier);
+        if (originalTopic != null) {
+            message.setHeader(ORIGINAL_TOPIC, originalTopic);
         }
         if (partition != null) {
             message.setHeader(ORIGINAL_PARTITION, String.valueOf(partition));
@@ -74,8 +65,6 @@ public class DeadLetterEnricher {
         }
         if (key != null) {
             message.setHeader(KafkaConstants.KEY, key instanceof byte[] bytes ? bytes : String.valueOf(key).getBytes(StandardCharsets.UTF_8));
-        } else if (debeziumKey != null) {
-            message.setHeader(KafkaConstants.KEY, String.valueOf(debeziumKey).getBytes(StandardCharsets.UTF_8));
         }
         message.setBody(payload);
     }
@@ -90,8 +79,6 @@ public class DeadLetterEnricher {
         } else if (body instanceof List<?> records && !records.isEmpty() && records.get(0) instanceof Message first) {
             Object value = first.getBody(); // a change's records: the event is first, a tombstone may follow
             bytes = value instanceof byte[] b ? b : null;
-        } else if (message.getHeader(DebeziumConstants.HEADER_SOURCE_METADATA) != null) {
-            bytes = describeChange(message, body);
         } else {
             bytes = message.getBody(String.class) != null ? message.getBody(String.class).getBytes(StandardCharsets.UTF_8) : null;
         }
@@ -99,21 +86,5 @@ public class DeadLetterEnricher {
             return ("{\"truncated\":true,\"size\":" + bytes.length + "}").getBytes(StandardCharsets.UTF_8);
         }
         return bytes;
-    }
-
-    /** A change that could not be converted: what Debezium gave, in text, since JSON conversion is what failed. */
-    private static byte[] describeChange(Message message, Object after) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("op", message.getHeader(DebeziumConstants.HEADER_OPERATION, String.class));
-        node.put("key", String.valueOf(message.getHeader(DebeziumConstants.HEADER_KEY)));
-        node.put("before", String.valueOf(message.getHeader(DebeziumConstants.HEADER_BEFORE)));
-        node.put("after", String.valueOf(after));
-        Map<?, ?> source = message.getHeader(DebeziumConstants.HEADER_SOURCE_METADATA, Map.class);
-        node.set("source", JSON.valueToTree(source));
-        try {
-            return JSON.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            return node.toString().getBytes(StandardCharsets.UTF_8);
-        }
     }
 }
