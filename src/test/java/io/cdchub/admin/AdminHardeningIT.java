@@ -54,6 +54,7 @@ class AdminHardeningIT {
         settings.put("cdc.admin.config-topic", CONFIG_TOPIC);
         settings.put("cdc.admin.offset-topic", "it-hardening-offsets");
         settings.put("cdc.dlq.topic", DLQ_TOPIC);
+        settings.put("cdc.admin.max-request-bytes", "65536");
         app = InProcessApp.start(settings);
         LOG.start(); // after the start: Spring Boot's logging set-up resets Logback
         ((Logger) LoggerFactory.getLogger(ConnectorService.class)).addAppender(LOG);
@@ -211,6 +212,56 @@ class AdminHardeningIT {
         } finally {
             assertThat(connect.delete("/connectors/live").status()).isEqualTo(204);
         }
+    }
+
+    // ---- 3f: state-changing calls a page of another site can make the browser send are refused
+
+    @Test
+    void simpleCrossSiteRequestsAreRefused() throws Exception {
+        String create = "{\"topic_name\": \"csrf-topic\"}";
+        // a form post: not JSON
+        HttpResponse<String> form = send("POST", "/topic/create", "application/x-www-form-urlencoded", "topic_name=csrf-topic", null);
+        assertThat(form.statusCode()).as(form.body()).isEqualTo(415);
+        HttpResponse<String> text = send("POST", "/topic/create", "text/plain", create, null);
+        assertThat(text.statusCode()).as(text.body()).isEqualTo(415);
+        HttpResponse<String> noType = send("POST", "/topic/create", null, create, null);
+        assertThat(noType.statusCode()).as(noType.body()).isEqualTo(415);
+        // a foreign Origin, even with JSON (which a page can only send after a CORS preflight nobody answers)
+        HttpResponse<String> foreign = send("POST", "/topic/create", "application/json", create, "https://evil.example");
+        assertThat(foreign.statusCode()).as(foreign.body()).isEqualTo(403);
+        assertThat(foreign.body()).contains("Origin");
+        HttpResponse<String> foreignDelete = send("DELETE", "/topic/delete?topic_name=csrf-topic", null, null, "https://evil.example");
+        assertThat(foreignDelete.statusCode()).isEqualTo(403);
+        HttpResponse<String> foreignJolokia = send("POST", "/actuator/jolokia", "text/plain", "{\"type\":\"version\"}", "https://evil.example");
+        assertThat(foreignJolokia.statusCode()).isEqualTo(403);
+        assertThat(api.get("/topic/config?topic_name=csrf-topic").status()).as("nothing was created").isEqualTo(404);
+
+        // the same origin, JSON: accepted; a JSON type with a charset too
+        HttpResponse<String> same = send("POST", "/topic/create", "application/json; charset=utf-8", create, base);
+        assertThat(same.statusCode()).as(same.body()).isEqualTo(201);
+        assertThat(send("DELETE", "/topic/delete?topic_name=csrf-topic", null, null, base).statusCode()).isEqualTo(204);
+        // reads are not refused for their type
+        assertThat(send("GET", "/topic/list", null, null, null).statusCode()).isEqualTo(200);
+    }
+
+    // ---- 3j: bodies are bounded
+
+    @Test
+    void aBodyBeyondTheLimitIsA413() throws Exception {
+        String big = "{\"topic_name\": \"big\", \"pad\": \"" + "x".repeat(70_000) + "\"}";
+        HttpResponse<String> tooBig = send("POST", "/topic/create", "application/json", big, null);
+        assertThat(tooBig.statusCode()).as(tooBig.body()).isEqualTo(413);
+        assertThat(tooBig.body()).contains("cdc.admin.max-request-bytes");
+        // without a Content-Length (chunked): counted while read
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create(base + "/debezium/start/")).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + RealServers.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes()))).build();
+        HttpResponse<String> chunkedReply = HttpClient.newHttpClient().send(chunked, HttpResponse.BodyHandlers.ofString());
+        assertThat(chunkedReply.statusCode()).as(chunkedReply.body()).isEqualTo(413);
+        AdminHttp.Reply connectBig = connect.put("/connectors/big/config", big);
+        assertThat(connectBig.status()).as(connectBig.toString()).isEqualTo(413);
+        // within the limit: answered as before
+        assertThat(api.post("/topic/create", "{\"topic_name\": \"small\", \"pad\": 1}").status()).isEqualTo(400);
     }
 
     private static HttpResponse<String> send(String method, String path, String contentType, String body, String origin) throws Exception {
