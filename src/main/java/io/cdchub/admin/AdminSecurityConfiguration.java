@@ -65,7 +65,8 @@ public class AdminSecurityConfiguration {
     static final String REALM = "cdc-hub";
 
     @Bean
-    AdminCredentials adminCredentials(AdminProperties properties) {
+    AdminCredentials adminCredentials(AdminProperties properties, org.springframework.core.env.Environment environment) {
+        SampleSecrets.check(environment);
         if (!properties.hasCredential()) {
             throw new InvalidConfigurationException("cdc.admin.token", "must be set (at least " + AdminProperties.MIN_TOKEN_LENGTH
                     + " characters): it guards the management API, actuator, Hawtio and Jolokia; or set cdc.admin.username and "
