@@ -30,8 +30,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * state-changing method, and for any method on Jolokia (which executes operations on GET too). A browser keeps
  * basic credentials for the site and sends them along, so a page elsewhere must not be able to use them.</li>
  * <li>415 for a state-changing request with a body that is not JSON: a form post or a {@code text/plain} body is a
- * "simple" cross-site request that needs no CORS preflight. Jolokia is exempt (its browser client posts
- * {@code text/plain}); the origin check covers it.</li>
+ * "simple" cross-site request that needs no CORS preflight. Jolokia and Hawtio are exempt (Jolokia's browser
+ * client posts {@code text/plain}); the origin check covers them.</li>
  * <li>413 for a body beyond {@code cdc.admin.max-request-bytes}: at once from {@code Content-Length}, else (chunked)
  * counted while read into memory, up to the limit.</li>
  * </ul>
@@ -55,6 +55,7 @@ final class AdminRequestGuard extends OncePerRequestFilter {
             throws ServletException, IOException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         boolean jolokia = path.startsWith("/jolokia") || path.startsWith("/actuator/jolokia");
+        boolean hawtio = path.startsWith("/hawtio") || path.startsWith("/actuator/hawtio");
         boolean changing = !SAFE_METHODS.contains(request.getMethod().toUpperCase(Locale.ROOT));
 
         if (changing || jolokia) {
@@ -67,7 +68,7 @@ final class AdminRequestGuard extends OncePerRequestFilter {
         long length = request.getContentLengthLong();
         boolean chunked = request.getHeader("Transfer-Encoding") != null;
         boolean hasBody = length > 0 || chunked;
-        if (changing && hasBody && !jolokia && !json(request.getContentType())) {
+        if (changing && hasBody && !jolokia && !hawtio && !json(request.getContentType())) {
             refuse(response, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json (Content-Type was "
                     + (request.getContentType() == null ? "missing" : "'" + request.getContentType() + "'") + ")");
             return;

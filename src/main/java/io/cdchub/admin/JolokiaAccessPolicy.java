@@ -41,6 +41,8 @@ public class JolokiaAccessPolicy {
 
     static final class Policy implements Restrictor {
 
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JolokiaAccessPolicy.class);
+
         private static final Set<RequestType> TYPES = Set.of(RequestType.READ, RequestType.LIST, RequestType.SEARCH, RequestType.VERSION,
                 RequestType.EXEC, RequestType.WRITE);
         private static final Set<String> CAMEL_LIFECYCLE = Set.of("start", "stop", "suspend", "resume", "restart");
@@ -74,12 +76,20 @@ public class JolokiaAccessPolicy {
 
         @Override
         public boolean isAttributeWriteAllowed(ObjectName name, String attribute) {
-            return "org.apache.camel".equals(name.getDomain()) && "tracer".equals(name.getKeyProperty("type"));
+            boolean allowed = "org.apache.camel".equals(name.getDomain()) && "tracer".equals(name.getKeyProperty("type"));
+            if (!allowed) {
+                LOG.warn("Jolokia refused writing {} of {} (read-only policy: io.cdchub.admin.JolokiaAccessPolicy)", attribute, name);
+            }
+            return allowed;
         }
 
         @Override
         public boolean isOperationAllowed(ObjectName name, String operation) {
-            return operationAllowed(name.getDomain(), operation);
+            boolean allowed = operationAllowed(name.getDomain(), operation);
+            if (!allowed) {
+                LOG.warn("Jolokia refused operation {} on {} (read-only policy: io.cdchub.admin.JolokiaAccessPolicy)", operation, name);
+            }
+            return allowed;
         }
 
         static boolean operationAllowed(String domain, String operation) {
