@@ -179,8 +179,9 @@ public class ConnectorService implements SmartLifecycle {
         }
         Map<String, String> valid = ConnectorConfigs.validate(name, config, naming);
         requireOwnSlot(name, valid, naming);
-        requireStartable(name, valid, naming);
         databaseCheck.check(valid, naming);
+        // after the database accepted it: building the engine's configuration binds the values (see ConnectorRuntime)
+        requireStartable(name, valid, naming);
         ConnectorDefinition definition = new ConnectorDefinition(name, valid, TargetState.RUNNING, 0);
         apply(definition);
         return definitions.get(name);
@@ -194,8 +195,9 @@ public class ConnectorService implements SmartLifecycle {
         Map<String, String> incoming = existing == null ? config : ConnectorConfigs.unmask(config, existing.config(), naming);
         Map<String, String> valid = ConnectorConfigs.validate(name, incoming, naming);
         requireOwnSlot(name, valid, naming);
-        requireStartable(name, valid, naming);
         databaseCheck.check(valid, naming);
+        // after the database accepted it: building the engine's configuration binds the values (see ConnectorRuntime)
+        requireStartable(name, valid, naming);
         ConnectorDefinition definition = existing == null ? new ConnectorDefinition(name, valid, TargetState.RUNNING, 0) : existing.withConfig(valid);
         apply(definition);
         return definitions.get(name);
