@@ -1,10 +1,12 @@
 package io.cdchub.admin;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 import io.cdchub.config.InvalidConfigurationException;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The admin surface ({@code cdc.admin.*}): the management API, the Connect-style API, actuator, Hawtio and
@@ -19,6 +21,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param runConnectors  run the connectors defined through the API in this instance; instances with false only
  *                       serve and store definitions
  * @param offsetTopic    compacted topic holding the offsets of the connectors defined through the API
+ * @param maxRequestBytes largest request body the admin surface reads (larger: 413)
+ * @param allowedOrigins  browser origins (scheme://host:port) besides the server's own that may send state-changing
+ *                        requests to the admin surface and get CORS answers from Jolokia; none by default
  */
 @ConfigurationProperties("cdc.admin")
 public record AdminProperties(
@@ -28,7 +33,9 @@ public record AdminProperties(
         @DefaultValue("8083") int connectPort,
         @DefaultValue("cdc-hub-configs") String configTopic,
         @DefaultValue("true") boolean runConnectors,
-        @DefaultValue("cdc-hub-connector-offsets") String offsetTopic) {
+        @DefaultValue("cdc-hub-connector-offsets") String offsetTopic,
+        @DefaultValue("1MB") DataSize maxRequestBytes,
+        List<String> allowedOrigins) {
 
     public static final int MIN_TOKEN_LENGTH = 16;
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -50,6 +57,19 @@ public record AdminProperties(
         }
         if (connectPort < -1 || connectPort > 65535) {
             throw new InvalidConfigurationException("cdc.admin.connect-port", "must be 1-65535, 0 (a free port) or -1 (off), but is " + connectPort);
+        }
+        if (maxRequestBytes == null) {
+            maxRequestBytes = DataSize.ofMegabytes(1);
+        }
+        if (maxRequestBytes.toBytes() < 1024 || maxRequestBytes.toBytes() > Integer.MAX_VALUE) {
+            throw new InvalidConfigurationException("cdc.admin.max-request-bytes", "must be 1KB-2GB, but is " + maxRequestBytes);
+        }
+        allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        for (String origin : allowedOrigins) {
+            if (!origin.matches("https?://[A-Za-z0-9.\\[\\]:-]+")) {
+                throw new InvalidConfigurationException("cdc.admin.allowed-origins", "holds '" + origin
+                        + "': origins are scheme://host[:port], without path or wildcard");
+            }
         }
         requireTopic("cdc.admin.config-topic", configTopic);
         requireTopic("cdc.admin.offset-topic", offsetTopic);

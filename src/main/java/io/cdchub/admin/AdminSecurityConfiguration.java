@@ -41,7 +41,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Admin authentication for the admin surface only: the management API ({@code /debezium}, {@code /topic},
  * {@code /consumer}), the Connect-style API ({@code /connectors}), Hawtio, Jolokia and actuator. A bearer
  * token ({@code cdc.admin.token}) or basic auth ({@code cdc.admin.username}/{@code password}, or the token
- * as the password); stateless, no CSRF (no cookies are ever issued, so there is no session to forge).
+ * as the password); stateless, no CSRF tokens (no cookies are ever issued). A browser still replays basic credentials
+ * to the site, so {@link AdminRequestGuard} refuses what another site can make it send (foreign origins, form and
+ * text bodies) and bounds request bodies.
  * <p>
  * Left open: the probes ({@code /actuator/health/**}, whose details and components show only to an
  * authenticated caller), {@code /actuator/prometheus} (scrapers), and the OpenAPI document
@@ -63,7 +65,8 @@ public class AdminSecurityConfiguration {
     static final String REALM = "cdc-hub";
 
     @Bean
-    AdminCredentials adminCredentials(AdminProperties properties) {
+    AdminCredentials adminCredentials(AdminProperties properties, org.springframework.core.env.Environment environment) {
+        SampleSecrets.check(environment);
         if (!properties.hasCredential()) {
             throw new InvalidConfigurationException("cdc.admin.token", "must be set (at least " + AdminProperties.MIN_TOKEN_LENGTH
                     + " characters): it guards the management API, actuator, Hawtio and Jolokia; or set cdc.admin.username and "
@@ -80,12 +83,14 @@ public class AdminSecurityConfiguration {
 
     @Bean
     SecurityFilterChain adminSecurityFilterChain(HttpSecurity http, AuthenticationProvider adminAuthenticationProvider,
-            ObjectMapper mapper) throws Exception {
+            ObjectMapper mapper, AdminProperties properties) throws Exception {
         AuthenticationEntryPoint entryPoint = new JsonEntryPoint(mapper);
         http.securityMatcher(matcher(ADMIN_PATHS))
                 .authorizeHttpRequests(authorize -> authorize
                         .requestMatchers(matcher(OPEN_PATHS)).permitAll()
                         .anyRequest().authenticated())
+                // cross-site requests, non-JSON bodies and oversized bodies are refused before credentials are even read
+                .addFilterBefore(new AdminRequestGuard(properties, mapper), BasicAuthenticationFilter.class)
                 .addFilterBefore(new AdminAuthenticationFilter(adminAuthenticationProvider, entryPoint), BasicAuthenticationFilter.class)
                 .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(entryPoint))
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -31,7 +31,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * second connector of the one embedded Tomcat, plus a filter that lets {@code /connectors} through only on that
  * port and nothing else there. One container and one Spring MVC context keep a single connector registry,
  * security chain and error handling for both APIs; a second application context (as Boot does for a separate
- * management port) would duplicate all of them for six endpoints.
+ * management port) would duplicate all of them for six endpoints. The extra connector follows the main one's
+ * {@code server.address} and {@code server.ssl.*}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -56,7 +57,9 @@ public class ConnectPortConfiguration {
         return new ConnectPort();
     }
 
+    /** Last, so the main connector's address and TLS are known (Boot's own customizers run at order 0). */
     @Bean
+    @org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE)
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> connectPortConnector(AdminProperties properties, ConnectPort port,
             org.springframework.core.env.Environment env) {
         return factory -> {
@@ -68,10 +71,31 @@ public class ConnectPortConfiguration {
                 throw new InvalidConfigurationException("cdc.admin.connect-port", "must differ from server.port (" + serverPort + ")");
             }
             Connector connector = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+            // the main connector's settings: server.address, server.ssl.* (and bundle reloads), compression, the
+            // connector customizers; then its own port
+            followMainConnector(factory, connector);
             connector.setPort(properties.connectPort());
             factory.addAdditionalTomcatConnectors(connector);
             port.connector = connector;
         };
+    }
+
+    /**
+     * Applies to the extra connector what Spring Boot applies to the main one ({@code customizeConnector}: address,
+     * TLS from {@code server.ssl.*} or its bundle, compression, connector customizers), so the Connect-style API, which
+     * carries the same admin credentials, never listens in plaintext or on other interfaces than the rest.
+     * Boot only offers this to subclasses of the factory; the factory here is Boot's own, hence the reflective call.
+     */
+    static void followMainConnector(TomcatServletWebServerFactory factory, Connector connector) {
+        try {
+            java.lang.reflect.Method customize = TomcatServletWebServerFactory.class.getDeclaredMethod("customizeConnector", Connector.class);
+            customize.setAccessible(true);
+            customize.invoke(factory, connector);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IllegalStateException("Cannot configure the Connect-style API's port like server.port: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot configure the Connect-style API's port like server.port (Spring Boot changed): " + e, e);
+        }
     }
 
     @Bean

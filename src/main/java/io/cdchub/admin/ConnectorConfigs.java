@@ -33,6 +33,8 @@ public final class ConnectorConfigs {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,253}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,199}");
     private static final int MAX_VALUE_LENGTH = 65536;
+    /** Where a connector's secrets go: a masked secret is kept only while these stay as stored. */
+    static final List<String> CONNECTION_KEYS = List.of("database.hostname", "database.port", "database.dbname", "database.user");
 
     private static final Set<String> SNAPSHOT_MODES = Set.of("initial", "initial_only", "no_data", "never", "when_needed", "always",
             "recovery", "configuration_based");
@@ -265,9 +267,14 @@ public final class ConnectorConfigs {
         return IGNORED_PREFIXES.stream().anyMatch(key::startsWith);
     }
 
+    /**
+     * Secret-like keys, masked wherever a configuration is shown: {@code *password*}, {@code *secret*}, {@code *token*},
+     * {@code *.key} (PEM keys such as {@code ssl.keystore.key}, API keys) and {@code *sasl.jaas.config}.
+     */
     public static boolean secret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.endsWith("jaas.config") || k.contains("api.key");
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.endsWith(".key")
+                || k.endsWith("jaas.config") || k.contains("api.key");
     }
 
     /** The configuration with secrets replaced by {@link #MASK}. */
@@ -277,8 +284,28 @@ public final class ConnectorConfigs {
         return masked;
     }
 
-    /** A new configuration whose masked secrets mean "keep what is stored". */
-    public static Map<String, String> unmask(Map<String, String> incoming, Map<String, String> stored) {
+    /**
+     * A new configuration whose masked secrets mean "keep what is stored". A stored secret is only ever sent to the
+     * server it was given for: a mask together with another {@link #CONNECTION_KEYS host, port, database or user} is
+     * refused (400 naming the changed field), so nobody who can read the masked configuration can redirect the
+     * password to a server of theirs.
+     */
+    public static Map<String, String> unmask(Map<String, String> incoming, Map<String, String> stored, Naming naming) {
+        List<String> reused = incoming.entrySet().stream()
+                .filter(e -> MASK.equals(e.getValue()) && secret(e.getKey()) && stored.containsKey(e.getKey()))
+                .map(Map.Entry::getKey).sorted().toList();
+        if (!reused.isEmpty()) {
+            for (String key : CONNECTION_KEYS) {
+                String before = stored.get(key);
+                String after = incoming.get(key);
+                if (after != null && !after.strip().equals(before == null ? "" : before)
+                        && !(key.equals("database.port") && before == null && after.strip().equals("5432"))) {
+                    throw ApiException.badRequest(naming.field(key), "changed while " + String.join(", ", reused.stream()
+                            .map(naming::field).toList()) + " is sent masked (" + MASK + "): a stored secret is kept only for the "
+                            + "same server, port, database and user; send the secret again in clear to use it elsewhere");
+                }
+            }
+        }
         Map<String, String> result = new LinkedHashMap<>(incoming);
         result.replaceAll((key, value) -> MASK.equals(value) && secret(key) && stored.containsKey(key) ? stored.get(key) : value);
         return result;

@@ -43,6 +43,8 @@ public class ConnectorService implements SmartLifecycle {
     private final ConnectorPlacement placement;
     private final Map<String, ConnectorDefinition> definitions = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
+    /** Definitions read from the config topic that fail validation: listed as FAILED with the reason, never run. */
+    private final Map<String, String> invalid = new ConcurrentHashMap<>();
     /** Reconciliations run one at a time, in the order definitions were read. */
     private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cdc-hub-connectors");
@@ -138,6 +140,9 @@ public class ConnectorService implements SmartLifecycle {
 
     public State state(String name) {
         ConnectorDefinition definition = get(name);
+        if (invalid.containsKey(name)) {
+            return State.FAILED;
+        }
         if (!runsHere()) {
             return definition.state() == TargetState.PAUSED ? State.PAUSED : State.UNASSIGNED;
         }
@@ -152,6 +157,10 @@ public class ConnectorService implements SmartLifecycle {
 
     /** Why the connector failed, or null. */
     public String failure(String name) {
+        String refused = invalid.get(name);
+        if (refused != null) {
+            return refused;
+        }
         String failure = failures.get(name);
         if (failure == null && runtime.failed(name)) {
             failure = runtime.failure(name);
@@ -171,6 +180,8 @@ public class ConnectorService implements SmartLifecycle {
         Map<String, String> valid = ConnectorConfigs.validate(name, config, naming);
         requireOwnSlot(name, valid, naming);
         databaseCheck.check(valid, naming);
+        // after the database accepted it: building the engine's configuration binds the values (see ConnectorRuntime)
+        requireStartable(name, valid, naming);
         ConnectorDefinition definition = new ConnectorDefinition(name, valid, TargetState.RUNNING, 0);
         apply(definition);
         return definitions.get(name);
@@ -181,10 +192,12 @@ public class ConnectorService implements SmartLifecycle {
         requireReady();
         requireUsableName(name, naming);
         ConnectorDefinition existing = definitions.get(name);
-        Map<String, String> incoming = existing == null ? config : ConnectorConfigs.unmask(config, existing.config());
+        Map<String, String> incoming = existing == null ? config : ConnectorConfigs.unmask(config, existing.config(), naming);
         Map<String, String> valid = ConnectorConfigs.validate(name, incoming, naming);
         requireOwnSlot(name, valid, naming);
         databaseCheck.check(valid, naming);
+        // after the database accepted it: building the engine's configuration binds the values (see ConnectorRuntime)
+        requireStartable(name, valid, naming);
         ConnectorDefinition definition = existing == null ? new ConnectorDefinition(name, valid, TargetState.RUNNING, 0) : existing.withConfig(valid);
         apply(definition);
         return definitions.get(name);
@@ -226,14 +239,38 @@ public class ConnectorService implements SmartLifecycle {
 
     // ---- reconciliation
 
+    /**
+     * Every definition read from the config topic is validated again, as the API validates a new one: the topic may
+     * have been written past the API (or by an older version). A key that is not a usable name is skipped; a definition
+     * whose configuration fails is kept (so it is listed, shown FAILED with the reason, and can be deleted) but never run.
+     */
     private void onRecord(String name, ConnectorDefinition definition) {
+        try {
+            ConnectorConfigs.requireName("name", name);
+        } catch (ApiException e) {
+            LOG.error("Skipping connector definition with key '{}' read from {}: the name {}", name, properties.configTopic(), e.getMessage());
+            return;
+        }
         if (definition == null) {
             definitions.remove(name);
+            invalid.remove(name);
         } else if (definition.name() == null || !definition.name().equals(name)) {
             LOG.error("Skipping connector definition keyed {} but named {}", name, definition.name());
             return;
         } else {
-            definitions.put(name, definition);
+            ConnectorDefinition checked = definition;
+            try {
+                Map<String, String> valid = ConnectorConfigs.validate(name, definition.config(), ConnectorConfigs.Naming.DOTTED);
+                checked = definition.withConfig(valid);
+                invalid.remove(name);
+            } catch (ApiException e) {
+                String reason = "the stored definition (" + properties.configTopic() + ") is invalid: "
+                        + (e.field() == null ? "" : e.field() + " ") + e.getMessage() + "; it is not run: replace or delete it";
+                LOG.error("Connector definition {} read from {} is invalid, not running it: {}{}", name, properties.configTopic(),
+                        e.field() == null ? "" : e.field() + " ", e.getMessage());
+                invalid.put(name, reason);
+            }
+            definitions.put(name, checked);
         }
         reconciler.execute(() -> reconcile(name));
     }
@@ -241,7 +278,7 @@ public class ConnectorService implements SmartLifecycle {
     private void reconcile(String name) {
         ConnectorDefinition desired = definitions.get(name);
         ConnectorDefinition current = runtime.running(name);
-        if (desired == null || !runsHere() || desired.state() == TargetState.PAUSED) {
+        if (desired == null || !runsHere() || desired.state() == TargetState.PAUSED || invalid.containsKey(name)) {
             runtime.stop(name);
             failures.remove(name);
             return;
@@ -298,6 +335,41 @@ public class ConnectorService implements SmartLifecycle {
         if (builtInSource.enabled() && name.equals(builtInSource.name())) {
             throw ApiException.conflict("connector name " + name + " is the built-in source's (cdc.source.name)");
         }
+    }
+
+    /**
+     * Builds the engine's configuration as a start would ({@link ConnectorRuntime#engineConfiguration}) and checks it as
+     * the endpoint does, so a value the engine's typed options cannot take (keys Debezium's own definitions do not know,
+     * which {@link ConnectorConfigs#validate} passes through) is a 400 naming the field instead of a failed start.
+     */
+    private void requireStartable(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+        org.apache.camel.component.debezium.configuration.ConfigurationValidation validation;
+        try {
+            validation = runtime.engineConfiguration(new ConnectorDefinition(name, config, TargetState.RUNNING, 0)).validateConfiguration();
+        } catch (RuntimeException e) {
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof org.apache.camel.PropertyBindingException)) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof org.apache.camel.PropertyBindingException binding) {
+                String key = config.keySet().stream().filter(k -> ConnectorRuntime.camelCase(k).equalsIgnoreCase(binding.getPropertyName()))
+                        .findFirst().orElse(binding.getPropertyName());
+                throw ApiException.badRequest(naming.field(key), "cannot take the value '" + binding.getValue() + "'"
+                        + (binding.getCause() == null ? "" : ": " + rootMessage(binding.getCause())));
+            }
+            throw ApiException.badRequest(null, "the connector cannot start with this configuration: " + rootMessage(e));
+        }
+        if (!validation.isValid()) {
+            throw ApiException.badRequest(null, "the connector cannot start with this configuration: " + validation.getReason());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     /** No two connectors (nor the built-in source) may read one replication slot: PostgreSQL lets only one reader in. */

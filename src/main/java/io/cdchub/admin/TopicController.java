@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdchub.config.CdcHubProperties;
+import io.cdchub.source.SourceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -61,11 +62,17 @@ public class TopicController {
     private static final Set<String> UPDATE_FIELDS = Set.of("topic_name", "retention_ms", "retention_bytes");
 
     private final Admin admin;
-    private final Set<String> ownTopics;
+    private final AdminProperties properties;
+    private final CdcHubProperties hub;
+    private final SourceProperties source;
+    private final ConnectorService connectors;
 
-    public TopicController(Admin admin, AdminProperties properties) {
+    public TopicController(Admin admin, AdminProperties properties, CdcHubProperties hub, SourceProperties source, ConnectorService connectors) {
         this.admin = admin;
-        this.ownTopics = Set.of(properties.configTopic(), properties.offsetTopic());
+        this.properties = properties;
+        this.hub = hub;
+        this.source = source;
+        this.connectors = connectors;
     }
 
     /** Request body of POST /topic/create (documentation; the body is read strictly by {@link JsonFields}). */
@@ -125,7 +132,7 @@ public class TopicController {
         NewTopic topic = new NewTopic(name, Optional.ofNullable(partitions).map(Long::intValue),
                 Optional.ofNullable(replication).map(Long::shortValue)).configs(configs);
         await(admin.createTopics(List.of(topic)).all(), name);
-        return ResponseEntity.status(HttpStatus.CREATED).body(describe(name));
+        return ResponseEntity.status(HttpStatus.CREATED).body(describeCreated(name));
     }
 
     @PatchMapping({"/update", "/update/"})
@@ -151,20 +158,71 @@ public class TopicController {
     }
 
     @DeleteMapping({"/delete", "/delete/"})
-    @Operation(summary = "Delete a topic", responses = {@ApiResponse(responseCode = "204"),
+    @Operation(summary = "Delete a topic; cdc-hub's own topics (connector definitions and offsets, dead letters) and the change "
+            + "topics of the built-in source and of defined connectors only with force=true", responses = {@ApiResponse(responseCode = "204"),
             @ApiResponse(responseCode = "400", content = @Content(schema = @Schema(implementation = ApiError.class))),
             @ApiResponse(responseCode = "404", content = @Content(schema = @Schema(implementation = ApiError.class))),
-            @ApiResponse(responseCode = "409", content = @Content(schema = @Schema(implementation = ApiError.class)))})
-    public ResponseEntity<Void> delete(@RequestParam(name = "topic_name", required = false) String topicName) {
+            @ApiResponse(responseCode = "409", description = "a topic cdc-hub uses: give force=true to delete it anyway",
+                    content = @Content(schema = @Schema(implementation = ApiError.class)))})
+    public ResponseEntity<Void> delete(@RequestParam(name = "topic_name", required = false) String topicName,
+            @RequestParam(name = "force", defaultValue = "false") boolean force) {
         String name = requireTopicName("topic_name", topicName);
         if (name.startsWith("__")) {
             throw ApiException.badRequest("topic_name", "is a Kafka-internal topic and cannot be deleted");
         }
-        if (ownTopics.contains(name)) {
-            throw ApiException.conflict("topic " + name + " holds cdc-hub's connector definitions or offsets and cannot be deleted here");
+        String use = inUse(name);
+        if (use != null && !force) {
+            throw ApiException.conflict("topic " + name + " " + use + "; deleting it loses that data: add force=true to delete it anyway");
         }
         await(admin.deleteTopics(List.of(name)).all(), name);
         return ResponseEntity.noContent().build();
+    }
+
+    /** What cdc-hub keeps in the topic, or null when it is none of cdc-hub's own or live change topics. */
+    private String inUse(String name) {
+        if (name.equals(properties.configTopic())) {
+            return "holds cdc-hub's connector definitions (cdc.admin.config-topic)";
+        }
+        if (name.equals(properties.offsetTopic())) {
+            return "holds the offsets of the API's connectors (cdc.admin.offset-topic): they would snapshot again";
+        }
+        if (name.equals(hub.dlq().topic())) {
+            return "is the dead-letter topic (cdc.dlq.topic): records that could not be delivered would be lost";
+        }
+        if (source.enabled() && name.startsWith(hub.topicPrefix() + ".")) {
+            return "is a change topic of the built-in source (cdc.topic-prefix " + hub.topicPrefix() + ")";
+        }
+        if (connectors.ready()) {
+            for (String connector : connectors.names()) {
+                String prefix = connectors.find(connector).map(d -> d.config().get("topic.prefix")).orElse(null);
+                if (prefix != null && name.startsWith(prefix + ".")) {
+                    return "is a change topic of connector " + connector + " (topic.prefix " + prefix + ")";
+                }
+            }
+        } else if (name.indexOf('.') > 0) {
+            return "may be a change topic of a connector (connector definitions are not loaded yet)";
+        }
+        return null;
+    }
+
+    /** A topic just created may be unknown to the broker's metadata for a moment: asks again for up to 5 s. */
+    private TopicInfo describeCreated(String name) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                return describe(name);
+            } catch (ApiException e) {
+                if (e.status() != HttpStatus.NOT_FOUND || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private TopicInfo describe(String name) {

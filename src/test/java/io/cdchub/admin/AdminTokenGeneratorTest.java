@@ -33,19 +33,19 @@ class AdminTokenGeneratorTest {
 
     @Test
     void credentialsAreValidated() {
-        assertThatThrownBy(() -> new AdminProperties("short", null, null, 8083, "cdc-hub-configs", true, "cdc-hub-connector-offsets"))
+        assertThatThrownBy(() -> new AdminProperties("short", null, null, 8083, "cdc-hub-configs", true, "cdc-hub-connector-offsets", null, null))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("cdc.admin.token");
-        assertThatThrownBy(() -> new AdminProperties(null, "ops", null, 8083, "cdc-hub-configs", true, "cdc-hub-connector-offsets"))
+        assertThatThrownBy(() -> new AdminProperties(null, "ops", null, 8083, "cdc-hub-configs", true, "cdc-hub-connector-offsets", null, null))
                 .hasMessageContaining("cdc.admin.password");
-        assertThatThrownBy(() -> new AdminProperties("0123456789abcdef", null, null, 70000, "cdc-hub-configs", true, "cdc-hub-connector-offsets"))
+        assertThatThrownBy(() -> new AdminProperties("0123456789abcdef", null, null, 70000, "cdc-hub-configs", true, "cdc-hub-connector-offsets", null, null))
                 .hasMessageContaining("cdc.admin.connect-port");
-        assertThatThrownBy(() -> new AdminProperties("0123456789abcdef", null, null, 8083, "bad topic", true, "cdc-hub-connector-offsets"))
+        assertThatThrownBy(() -> new AdminProperties("0123456789abcdef", null, null, 8083, "bad topic", true, "cdc-hub-connector-offsets", null, null))
                 .hasMessageContaining("cdc.admin.config-topic");
     }
 
     @Test
     void credentialsCompareExactly() {
-        AdminCredentials credentials = new AdminCredentials(new AdminProperties("0123456789abcdef", "ops", "pw", 8083, "t", true, "o"));
+        AdminCredentials credentials = new AdminCredentials(new AdminProperties("0123456789abcdef", "ops", "pw", 8083, "t", true, "o", null, null));
         assertThat(credentials.tokenMatches("0123456789abcdef")).isTrue();
         assertThat(credentials.tokenMatches("0123456789abcdeF")).isFalse();
         assertThat(credentials.tokenMatches("0123456789abcdef0")).isFalse();

@@ -70,8 +70,18 @@ class ConnectorConfigsTest {
     void secretsAreMaskedAndAMaskSentBackKeepsTheStoredValue() {
         Map<String, String> stored = Map.of("database.password", "pw", "database.user", "u");
         assertThat(ConnectorConfigs.masked(stored)).containsEntry("database.password", "********").containsEntry("database.user", "u");
-        assertThat(ConnectorConfigs.unmask(Map.of("database.password", "********", "database.user", "v"), stored))
-                .containsEntry("database.password", "pw").containsEntry("database.user", "v");
+        assertThat(ConnectorConfigs.unmask(Map.of("database.password", "********", "database.user", "u"), stored, ConnectorConfigs.Naming.DOTTED))
+                .containsEntry("database.password", "pw").containsEntry("database.user", "u");
+        assertThatThrownBy(() -> ConnectorConfigs.unmask(Map.of("database.password", "********", "database.user", "v"), stored,
+                ConnectorConfigs.Naming.DOTTED)).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("database.user"));
+        assertThat(ConnectorConfigs.unmask(Map.of("database.password", "new", "database.user", "v"), stored, ConnectorConfigs.Naming.DOTTED))
+                .containsEntry("database.password", "new");
+        for (String key : new String[] {"database.sslpassword", "client.secret", "custom.access.token", "ssl.keystore.key",
+                "signal.consumer.sasl.jaas.config", "vault.api.key"}) {
+            assertThat(ConnectorConfigs.secret(key)).as(key).isTrue();
+        }
+        assertThat(ConnectorConfigs.secret("database.hostname")).isFalse();
+        assertThat(ConnectorConfigs.secret("message.key.columns")).isFalse();
     }
 
     @Test

@@ -37,6 +37,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -184,11 +185,14 @@ class DockerComposeTest {
         assertThat(namedVolumes("redis")).containsValue("/data");
     }
 
+    /** Secrets that reach the network: generated (scripts/compose-env.sh), never a default in the file. */
+    static final Set<String> GENERATED_SECRETS = Set.of("CDC_ADMIN_TOKEN", "CDC_GATEWAY_JWT_SECRET");
+
     @Test
     void secretsComeFromVariablesWithLocalDefaults() {
         Pattern variable = Pattern.compile("\\$\\{[A-Z0-9_]+:-[^}]+}");
         services.forEach((name, service) -> environment(name).forEach((key, value) -> {
-            if (key.matches(".*(PASSWORD|SECRET|TOKEN|AUTH).*")) {
+            if (key.matches(".*(PASSWORD|SECRET|TOKEN|AUTH).*") && !(name.equals(APP) && GENERATED_SECRETS.contains(key))) {
                 assertThat(value).as(name + " " + key + ": a ${VAR:-local-default}, never a literal").matches(variable.pattern());
             }
         }));
@@ -196,6 +200,67 @@ class DockerComposeTest {
         assertThat(environment(APP).get("CDC_SOURCE_DATABASE_PASSWORD")).isEqualTo(environment("postgres").get("POSTGRES_PASSWORD"));
         assertThat(environment(APP).get("CDC_SINK_CLICKHOUSE_PASSWORD")).isEqualTo(environment("clickhouse").get("CLICKHOUSE_PASSWORD"));
         assertThat(environment(APP).get("SPRING_DATA_REDIS_PASSWORD")).isEqualTo(environment("redis").get("REDIS_PASSWORD"));
+    }
+
+    @Test
+    void theAdminTokenAndJwtSecretAreGeneratedNeverShipped() throws Exception {
+        Map<String, String> env = environment(APP);
+        for (String key : GENERATED_SECRETS) {
+            assertThat(env.get(key)).as(key + ": required from .env (${VAR:?...}), no default in the file")
+                    .matches("\\$\\{[A-Z0-9_]+:\\?[^}]*compose-env\\.sh[^}]*}");
+        }
+        assertThat(Files.readString(COMPOSE)).doesNotContain("cdc-local-only-admin-token", "cdc-local-only-gateway-secret");
+        assertThat(Files.readAllLines(Path.of(".gitignore"))).contains(".env");
+
+        // the script generates both, different each time, and keeps what .env already holds
+        Path dir = Files.createTempDirectory("compose-env");
+        Path first = dir.resolve("first.env");
+        Path second = dir.resolve("second.env");
+        for (Path file : List.of(first, second)) {
+            Process script = new ProcessBuilder("bash", "scripts/compose-env.sh", file.toString()).redirectErrorStream(true).start();
+            assertThat(script.waitFor()).as(new String(script.getInputStream().readAllBytes())).isZero();
+        }
+        Map<String, String> generated = dotEnv(first);
+        assertThat(generated).containsOnlyKeys("CDC_ADMIN_TOKEN", "GATEWAY_JWT_SECRET");
+        generated.values().forEach(v -> assertThat(v).hasSizeGreaterThanOrEqualTo(40).matches("[A-Za-z0-9]+"));
+        assertThat(dotEnv(second).get("CDC_ADMIN_TOKEN")).isNotEqualTo(generated.get("CDC_ADMIN_TOKEN"));
+        Process again = new ProcessBuilder("bash", "scripts/compose-env.sh", first.toString()).redirectErrorStream(true).start();
+        assertThat(again.waitFor()).isZero();
+        assertThat(dotEnv(first)).isEqualTo(generated);
+    }
+
+    @Test
+    void theAppRefusesThePublishedSampleSecretsUnlessBoundToLoopback() {
+        for (String[] sample : new String[][] {{"cdc.admin.token", "cdc-local-only-admin-token"},
+                {"cdc.gateway.jwt.secret", "cdc-local-only-gateway-secret-32-bytes"}}) {
+            org.springframework.mock.env.MockEnvironment reachable = new org.springframework.mock.env.MockEnvironment()
+                    .withProperty(sample[0], sample[1]);
+            assertThatThrownBy(() -> io.cdchub.admin.SampleSecrets.check(reachable))
+                    .isInstanceOfSatisfying(io.cdchub.config.InvalidConfigurationException.class,
+                            e -> assertThat(e.getMessage()).contains("sample value").contains("compose-env.sh"))
+                    .hasMessageContaining("every interface");
+            assertThatThrownBy(() -> io.cdchub.admin.SampleSecrets.check(reachable.withProperty("server.address", "0.0.0.0")))
+                    .isInstanceOf(io.cdchub.config.InvalidConfigurationException.class);
+            io.cdchub.admin.SampleSecrets.check(new org.springframework.mock.env.MockEnvironment().withProperty(sample[0], sample[1])
+                    .withProperty("server.address", "127.0.0.1"));
+        }
+        // the app itself: start-up fails naming the property
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> new org.springframework.boot.builder.SpringApplicationBuilder(
+                io.cdchub.CdcHubApplication.class).run("--cdc.source.enabled=false", "--server.port=0", "--cdc.admin.connect-port=-1",
+                "--cdc.kafka.bootstrap-servers=127.0.0.1:1", "--cdc.admin.token=cdc-local-only-admin-token").close());
+        String description = new io.cdchub.config.InvalidConfigurationFailureAnalyzer().analyze(failure).getDescription();
+        assertThat(description).contains("cdc.admin.token").contains("sample value");
+    }
+
+    private static Map<String, String> dotEnv(Path file) throws IOException {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return values;
     }
 
     @Test
@@ -297,7 +362,7 @@ class DockerComposeTest {
 
     /** Compose's interpolation as `docker compose up` with no variables set does it: ${VAR:-default} -> default. */
     static Map<String, String> interpolated(Map<String, String> env) {
-        Pattern variable = Pattern.compile("\\$\\{([A-Z0-9_]+)(:-([^}]*))?}");
+        Pattern variable = Pattern.compile("\\$\\{([A-Z0-9_]+)(:([-?])([^}]*))?}");
         Map<String, String> result = new LinkedHashMap<>();
         env.forEach((key, value) -> {
             Matcher m = variable.matcher(value);
@@ -306,7 +371,10 @@ class DockerComposeTest {
                 if (m.group(2) == null) {
                     fail(key + ": ${" + m.group(1) + "} has no default; use ${" + m.group(1) + ":-local-default}");
                 }
-                m.appendReplacement(out, Matcher.quoteReplacement(m.group(3)));
+                // ${VAR:?message}: required, as scripts/compose-env.sh generates it
+                String replacement = "?".equals(m.group(3)) ? "generated-" + m.group(1).toLowerCase(Locale.ROOT) + "-0123456789abcdef0123456789"
+                        : m.group(4);
+                m.appendReplacement(out, Matcher.quoteReplacement(replacement));
             }
             m.appendTail(out);
             result.put(key, out.toString().replace("$$", "$"));

@@ -221,8 +221,7 @@ class HelmChartTest {
                 "kafka", Map.of("bootstrapServers", "kafka-1:9093,kafka-2:9093",
                         "sasl", Map.of("enabled", true, "mechanism", "SCRAM-SHA-256", "username", "cdc"),
                         "properties", Map.of("ssl.endpoint.identification.algorithm", "https")),
-                "ingress", Map.of("enabled", true, "hosts", List.of(Map.of("host", "cdc.example.org",
-                        "paths", List.of(Map.of("path", "/", "pathType", "Prefix")))),
+                "ingress", Map.of("enabled", true, "hosts", List.of(Map.of("host", "cdc.example.org")),
                         "tls", List.of(Map.of("secretName", "cdc-tls", "hosts", List.of("cdc.example.org")))),
                 "metrics", Map.of("serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus"))),
                 "workers", Map.of("autoscaling", Map.of("enabled", true, "minReplicas", 3, "maxReplicas", 9,
@@ -289,6 +288,43 @@ class HelmChartTest {
             assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
             assertThat(service.getSpec().getPorts()).extracting(p -> p.getName()).contains("http");
         }
+    }
+
+    @Test
+    void theIngressRoutesTheGatewayOnlyUnlessTheAdminSurfaceIsAsked() throws IOException {
+        Ingress gatewayOnly = render(Map.of("ingress", Map.of("enabled", true))).get(Ingress.class, FULLNAME);
+        assertThat(gatewayOnly.getSpec().getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getHost()).isEqualTo("cdc-hub.example.com");
+            assertThat(rule.getHttp().getPaths()).extracting(p -> p.getPath()).containsExactly("/ws", "/sse", "/live");
+            assertThat(rule.getHttp().getPaths()).allSatisfy(p -> assertThat(p.getPathType()).isEqualTo("Prefix"));
+        });
+
+        Ingress withAdmin = render(Map.of("ingress", Map.of("enabled", true, "exposeAdmin", true,
+                "tls", List.of(Map.of("secretName", "cdc-tls", "hosts", List.of("cdc-hub.example.com"))))))
+                .get(Ingress.class, FULLNAME);
+        assertThat(withAdmin.getSpec().getRules().get(0).getHttp().getPaths()).extracting(p -> p.getPath())
+                .contains("/ws", "/debezium", "/topic", "/consumer", "/actuator", "/hawtio", "/jolokia", "/v3/api-docs")
+                .doesNotContain("/");
+        // the chart's admin paths are the app's (but /connectors, served on the Connect port, which the Ingress never routes)
+        assertThat(withAdmin.getSpec().getRules().get(0).getHttp().getPaths()).extracting(p -> p.getPath())
+                .containsAll(io.cdchub.admin.AdminSecurityConfiguration.ADMIN_PATHS.stream().map(p -> p.replace("/**", ""))
+                        .filter(p -> !p.equals("/connectors")).toList());
+
+        // "/" (or any path into the admin surface) as a gateway path: refused
+        assertThatThrownBy(() -> render(Map.of("ingress", Map.of("enabled", true, "gatewayPaths", List.of("/")))))
+                .hasMessageContaining("gatewayPaths");
+        assertThatThrownBy(() -> render(Map.of("ingress", Map.of("enabled", true, "gatewayPaths", List.of("/ws", "/actuator/health")))))
+                .hasMessageContaining("exposeAdmin");
+        // the hosts' own path lists are gone (they routed "/")
+        assertThatThrownBy(() -> render(Map.of("ingress", Map.of("enabled", true, "hosts", List.of(Map.of("host", "h",
+                "paths", List.of(Map.of("path", "/", "pathType", "Prefix"))))))))
+                .hasMessageContaining("paths");
+
+        // NOTES and values say TLS is needed for the admin surface
+        String notes = Files.readString(CHART.resolve("templates/NOTES.txt"));
+        assertThat(notes).contains("ingress.exposeAdmin").contains("needs TLS");
+        String values = Files.readString(CHART.resolve("values.yaml"));
+        assertThat(values).contains("exposeAdmin: false").contains("only with TLS");
     }
 
     @Test
