@@ -338,29 +338,26 @@ public class ConnectorService implements SmartLifecycle {
     }
 
     /**
-     * Builds the engine's configuration as a start would ({@link ConnectorRuntime#engineConfiguration}) and checks it as
-     * the endpoint does, so a value the engine's typed options cannot take (keys Debezium's own definitions do not know,
-     * which {@link ConnectorConfigs#validate} passes through) is a 400 naming the field instead of a failed start.
+     * Builds the engine's properties as a start would ({@link ConnectorRuntime#capture}, no side effects) and checks
+     * them with the definitions of Debezium's engine and connector, so a value the engine would refuse when it starts
+     * (in the background, where the caller would never see it) is a 400 naming the field.
      */
     private void requireStartable(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
-        org.apache.camel.component.debezium.configuration.ConfigurationValidation validation;
-        try {
-            validation = runtime.engineConfiguration(new ConnectorDefinition(name, config, TargetState.RUNNING, 0)).validateConfiguration();
-        } catch (RuntimeException e) {
-            Throwable cause = e;
-            while (cause != null && !(cause instanceof org.apache.camel.PropertyBindingException)) {
-                cause = cause.getCause();
+        java.util.Properties engine = runtime.capture(new ConnectorDefinition(name, config, TargetState.RUNNING, 0)).engine();
+        java.util.List<String[]> problems = new java.util.ArrayList<>();
+        io.debezium.config.Configuration.from(engine).validate(io.debezium.embedded.async.AsyncEngineConfig.ALL_FIELDS,
+                (field, value, problem) -> problems.add(new String[] {field.name(), String.valueOf(value), problem}));
+        Map<String, String> strings = new java.util.HashMap<>();
+        engine.forEach((key, value) -> strings.put((String) key, (String) value));
+        for (org.apache.kafka.common.config.ConfigValue value : new io.debezium.connector.postgresql.PostgresConnector().validate(strings).configValues()) {
+            if (!value.errorMessages().isEmpty()) {
+                problems.add(new String[] {value.name(), String.valueOf(value.value()), value.errorMessages().get(0)});
             }
-            if (cause instanceof org.apache.camel.PropertyBindingException binding) {
-                String key = config.keySet().stream().filter(k -> ConnectorRuntime.camelCase(k).equalsIgnoreCase(binding.getPropertyName()))
-                        .findFirst().orElse(binding.getPropertyName());
-                throw ApiException.badRequest(naming.field(key), "cannot take the value '" + binding.getValue() + "'"
-                        + (binding.getCause() == null ? "" : ": " + rootMessage(binding.getCause())));
-            }
-            throw ApiException.badRequest(null, "the connector cannot start with this configuration: " + rootMessage(e));
         }
-        if (!validation.isValid()) {
-            throw ApiException.badRequest(null, "the connector cannot start with this configuration: " + validation.getReason());
+        for (String[] problem : problems) {
+            String key = problem[0];
+            throw ApiException.badRequest(config.containsKey(key) ? naming.field(key) : null,
+                    (config.containsKey(key) ? "" : key + " ") + "cannot take the value '" + problem[1] + "': " + problem[2]);
         }
     }
 

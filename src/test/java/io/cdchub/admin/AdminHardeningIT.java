@@ -133,13 +133,13 @@ class AdminHardeningIT {
         assertThat(noReplication.json().path("message").asText()).contains("REPLICATION");
         assertThat(api.get("/debezium/connector/no-replication/info/").status()).isEqualTo(404);
 
-        // a value the engine's typed options cannot take (Debezium's own definitions do not know the key): found before starting
+        // a value Debezium's engine would refuse when it starts (a key of the engine, not of the connector): found before starting
         String typed = body.replace("no_replication", PostgresServer.USER).replace("\"norepl\"", "\"typed\"")
                 .replace("\"no-replication\"", "\"typed-option\"")
-                .replace("\"table_include_list\"", "\"offset_commit_timeout_ms\": \"soon\", \"table_include_list\"");
+                .replace("\"table_include_list\"", "\"record_processing_shutdown_timeout_ms\": \"soon\", \"table_include_list\"");
         AdminHttp.Reply typedOption = api.post("/debezium/start/", typed);
         assertThat(typedOption.status()).as(typedOption.toString()).isEqualTo(400);
-        assertThat(typedOption.json().path("field").asText()).isEqualTo("config.offset_commit_timeout_ms");
+        assertThat(typedOption.json().path("field").asText()).isEqualTo("config.record_processing_shutdown_timeout_ms");
         assertThat(typedOption.json().path("message").asText()).contains("soon");
         assertThat(api.get("/debezium/connector/typed-option/info/").status()).isEqualTo(404);
     }
