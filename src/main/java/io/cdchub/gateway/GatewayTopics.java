@@ -112,8 +112,32 @@ public class GatewayTopics {
                     listedAt = System.nanoTime();
                 }
             }
-            return existing.contains(topic);
+            if (existing.contains(topic)) {
+                return true;
+            }
         }
+        // listed less than a second ago (another subscribe): ask for this one name rather than refuse a topic made since
+        // then; each client's subscribe rate (cdc.gateway.subscribe-rate) bounds how many such questions it can cause
+        try {
+            admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false;
+            }
+            LOG.warn("Could not describe Kafka topic {}: {}", topic, e.getCause().toString());
+            throw new ProtocolException("unavailable", "Kafka is not reachable; try again later");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException("unavailable", "Kafka is not reachable; try again later");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ProtocolException("unavailable", "Kafka is not reachable; try again later");
+        }
+        synchronized (this) {
+            java.util.Set<String> known = new java.util.HashSet<>(existing);
+            known.add(topic);
+            existing = Set.copyOf(known);
+        }
+        return true;
     }
 
     /** The alias names that point at a topic (for permission checks on either name). */
