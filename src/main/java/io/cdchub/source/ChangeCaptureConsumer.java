@@ -1,6 +1,7 @@
 package io.cdchub.source;
 
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +57,12 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
             return;
         }
         endpoint.openProducer();
+        Properties properties = new Properties();
+        properties.putAll(settings.engine());
+        // Debezium's PostgreSQL connector with a task that waits for changes without spinning (CaptureConnectorTask)
+        properties.setProperty("connector.class", CaptureConnector.class.getName());
         DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> created = DebeziumEngine.create(Connect.class)
-                .using(settings.engine())
+                .using(properties)
                 .using(this::engineStopped)
                 .notifying(this::handleBatch)
                 .build();
