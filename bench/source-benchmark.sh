@@ -35,7 +35,7 @@ bench_stop_servers() {
 resolve_classpath() { # pom, file, extra Maven arguments...
   local pom=$1 file=$2
   shift 2
-  if [ ! -s "$file" ] || [ "$pom" -nt "$file" ]; then
+  if [ ! -s "$file" ] || [ "$pom" -nt "$file" ] || [ "$0" -nt "$file" ]; then
     echo "[bench] resolving $(basename "$file" .txt) ($pom)"
     if ! ./mvnw -q -o -f "$pom" "-Dcdchub.build.dir=$build_dir" dependency:build-classpath "-Dmdep.outputFile=$file" "$@"; then
       echo "[bench] offline resolution failed; retrying online" >&2
@@ -46,7 +46,7 @@ resolve_classpath() { # pom, file, extra Maven arguments...
 
 bench_prepare
 # cdc-hub as a user runs it: its classes and its runtime classpath (also the broker's and the embedded engine's)
-resolve_classpath pom.xml "$out/runtime-classpath.txt" -Dmdep.includeScope=runtime
+resolve_classpath pom.xml "$out/runtime-classpath.txt" -DincludeScope=runtime
 # Kafka Connect 3.9.1 standalone with Debezium's PostgreSQL connector 3.4.0.Final, from Maven Central
 resolve_classpath bench/peers/pom.xml "$out/connect-classpath.txt"
 bench_java_opts=(

@@ -35,10 +35,10 @@ bench_prepare() {
   ./mvnw "${mvn_args[@]}" test-compile
   if [ ! -s "$cp_file" ] || [ pom.xml -nt "$cp_file" ]; then
     echo "[bench] resolving the test classpath"
-    if ! ./mvnw "${mvn_args[@]}" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"; then
+    if ! ./mvnw "${mvn_args[@]}" dependency:build-classpath -DincludeScope=test -Dmdep.outputFile="$cp_file"; then
       # offline fails only if maven-dependency-plugin itself was never downloaded; fetch it once
       echo "[bench] offline resolution failed; retrying online for maven-dependency-plugin" >&2
-      ./mvnw -q "-Dcdchub.build.dir=$build_dir" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"
+      ./mvnw -q "-Dcdchub.build.dir=$build_dir" dependency:build-classpath -DincludeScope=test -Dmdep.outputFile="$cp_file"
     fi
   fi
   java_bin=java
