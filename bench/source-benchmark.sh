@@ -53,4 +53,16 @@ bench_java_opts=(
   "-Dbench.classes=$run_tmp/classes" "-Dbench.test-classes=$run_tmp/test-classes"
   "-Dbench.runtime-classpath=$out/runtime-classpath.txt" "-Dbench.connect-classpath=$out/connect-classpath.txt"
 )
+# cdc-hub as its container image runs it (BENCH_HUB_LAUNCH=image, the default): the jar extracted, with the
+# class-data-sharing archive the image builds (scripts/create-cds-archive.sh); BENCH_HUB_LAUNCH=classpath runs the
+# compiled classes on the runtime classpath, without an archive.
+if [ "${BENCH_HUB_LAUNCH:-image}" = image ]; then
+  echo "[bench] packaging cdc-hub and creating its class-data-sharing archive, as the image does"
+  ./mvnw -q -o "-Dcdchub.build.dir=$build_dir" -Dmaven.test.skip=true package
+  app="$run_tmp/app"
+  java -Djarmode=tools -jar "$build_dir"/cdc-hub-*.jar extract --destination "$app" > /dev/null
+  hub_jar=$(ls "$app"/cdc-hub-*.jar)
+  scripts/create-cds-archive.sh "$hub_jar" "$app/cdc-hub.jsa"
+  bench_java_opts+=("-Dbench.hub-jar=$hub_jar" "-Dbench.hub-cds-archive=$app/cdc-hub.jsa")
+fi
 bench_run "$@"

@@ -105,6 +105,9 @@ public final class SourceBenchmark {
      */
     private static final String SYNCHRONOUS_COMMIT = System.getProperty("bench.synchronous-commit", "on");
     private static final String HEAP = System.getProperty("bench.heap", "1g");
+    /** cdc-hub's extracted jar and its class-data-sharing archive (the image's launch); null: classes + classpath. */
+    private static final String HUB_JAR = System.getProperty("bench.hub-jar");
+    private static final String HUB_CDS_ARCHIVE = System.getProperty("bench.hub-cds-archive");
     private static final List<String> SYSTEMS = List.of(System.getProperty("bench.systems", "cdc-hub,connect-stock,connect-tuned,engine,raw")
             .split("\\s*,\\s*"));
     private static final Path OUT = Path.of(System.getProperty("bench.out", "target/bench"));
@@ -502,9 +505,13 @@ public final class SourceBenchmark {
                 Path classes = Path.of(System.getProperty("bench.classes", "target/classes"));
                 Path yaml = dir.resolve("application.yaml");
                 Files.writeString(yaml, yaml(cdcHubSettings(s, dir)));
-                jvm.addAll(List.of("-cp", ChildProcess.classpath(List.of(classes), runtimeClasspathFile()), "io.cdchub.CdcHubApplication",
-                        // the jar's defaults plus the benchmark's file only: no ./config/application.yaml of a developer
-                        "--spring.config.location=classpath:/application.yaml,file:" + yaml));
+                if (HUB_JAR != null) { // as the container image runs it: the extracted jar and its CDS archive
+                    jvm.addAll(List.of("-XX:SharedArchiveFile=" + HUB_CDS_ARCHIVE, "-jar", HUB_JAR));
+                } else {
+                    jvm.addAll(List.of("-cp", ChildProcess.classpath(List.of(classes), runtimeClasspathFile()), "io.cdchub.CdcHubApplication"));
+                }
+                // the jar's defaults plus the benchmark's file only: no ./config/application.yaml of a developer
+                jvm.add("--spring.config.location=classpath:/application.yaml,file:" + yaml);
                 // command-line arguments outrank environment variables; CDC_* variables are dropped anyway
                 extraSettings.forEach((k, v) -> jvm.add("--" + k + "=" + v));
                 return ChildProcess.start(s.name, jvm, dir, log, List.of("CDC_", "SPRING_"));
@@ -1416,7 +1423,8 @@ public final class SourceBenchmark {
 
     private String describe(SystemRun s) {
         return s.name + " = " + switch (s.kind) {
-            case CDC_HUB -> "io.cdchub.CdcHubApplication (its application.yaml + the benchmark's source-only settings"
+            case CDC_HUB -> (HUB_JAR != null ? "java -XX:SharedArchiveFile=... -jar cdc-hub.jar, extracted, as the image runs it" : "io.cdchub.CdcHubApplication on its runtime classpath")
+                    + " (its application.yaml + the benchmark's source-only settings"
                     + (extraSettings.isEmpty() ? "" : " + " + extraSettings) + ")";
             case CONNECT_STOCK -> "Debezium 3.4.0.Final PostgresConnector on Kafka Connect 3.9.1 standalone, defaults";
             case CONNECT_TUNED -> "the same, tuned: poll.interval.ms=10, producer linger.ms=5, batch.size=262144";

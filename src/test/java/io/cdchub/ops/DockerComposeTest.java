@@ -154,7 +154,10 @@ class DockerComposeTest {
     @Test
     void dockerfileMatchesTheComposeService() throws IOException {
         String dockerfile = Files.readString(DOCKERFILE);
-        assertThat(dockerfile).contains("EXPOSE 8080", "FROM eclipse-temurin:${JAVA_VERSION}-jre", "-Djarmode=tools", "extract --layers --launcher");
+        assertThat(dockerfile).contains("EXPOSE 8080", "FROM eclipse-temurin:${JAVA_VERSION}-jre", "-Djarmode=tools", "extract --layers --destination");
+        // the class-data-sharing archive is trained on the very jar path the ENTRYPOINT runs, or the JVM ignores it
+        assertThat(dockerfile).contains("create-cds-archive.sh /app/cdc-hub.jar /app/cdc-hub.jsa",
+                "ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=/app/cdc-hub.jsa\", \"-jar\", \"/app/cdc-hub.jar\"]");
         assertThat(dockerfile).containsPattern("(?m)^USER \\S+");
         assertThat(dockerfile).doesNotContainPattern("(?m)^USER (root|0)\\b");
         assertThat(Pattern.compile("(?m)^FROM ").matcher(dockerfile).results().count()).as("multi-stage").isGreaterThanOrEqualTo(2);
