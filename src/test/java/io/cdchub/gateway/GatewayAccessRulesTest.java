@@ -69,6 +69,34 @@ class GatewayAccessRulesTest {
     }
 
     @Test
+    void anUnknownTopicAndAForbiddenOneGetTheSameAnswer() {
+        GatewayProperties settings = settings(Map.of());
+        GatewayHub hub = GatewayTestSupport.hub(settings, new GatewayTopics(settings, GatewayTestSupport.hubProperties(), null) {
+            @Override
+            public String resolve(String requested) {
+                if (requested.equals("cdc.public.missing")) {
+                    throw new ProtocolException("unknown-topic", "topic 'cdc.public.missing' does not exist in Kafka");
+                }
+                return requested;
+            }
+        });
+        try {
+            GatewayUnitsTest.HeldOutlet outlet = new GatewayUnitsTest.HeldOutlet();
+            outlet.autoComplete = true;
+            ClientConnection connection = hub.open(new TokenVerifier(settings).verify(Tokens.granting("cdc.public.orders")), outlet);
+            connection.handle("{\"action\":\"subscribe\",\"topics\":[\"cdc.public.missing\"]}");
+            connection.handle("{\"action\":\"subscribe\",\"topics\":[\"cdc.public.secret\"]}");
+            JsonNode unknown = json(sent(outlet, 0));
+            JsonNode forbidden = json(sent(outlet, 1));
+            assertThat(unknown.path("code").asText()).as("%s", unknown).isEqualTo("forbidden-or-unknown");
+            assertThat(forbidden.path("code").asText()).as("%s", forbidden).isEqualTo("forbidden-or-unknown");
+            assertThat(unknown.path("message").asText().replace("missing", "X")).isEqualTo(forbidden.path("message").asText().replace("secret", "X"));
+        } finally {
+            hub.close();
+        }
+    }
+
+    @Test
     void aRefusedTokenIsNotToldWhatIssuerOrAudienceIsExpected() {
         TokenVerifier verifier = new TokenVerifier(settings(Map.of()));
         Throwable wrongIssuer = catchThrowable(() -> verifier.verify(Tokens.hs256(Tokens.claims(List.of("*")).issuer("https://evil.test").build())));
