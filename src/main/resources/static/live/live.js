@@ -45,7 +45,9 @@
         1006: 'the connection dropped without a close frame',
         1008: 'closed for a policy violation (repeated bad requests or a forbidden action)',
         1011: 'the server failed',
-        1013: 'closed because this page fell too far behind (lagging); connect again',
+        1013: 'closed because this page fell too far behind (lagging), or the server was busy; connect again',
+        4001: 'the token has expired: enter a new one and connect again',
+        4002: 'the connection reached the server\'s maximum session time; connect again',
     };
 
     function setState(state, text) {
@@ -70,14 +72,19 @@
         return date.toLocaleTimeString(undefined, {hour12: false}) + '.' + String(date.getMilliseconds()).padStart(3, '0');
     }
 
-    function streamUrl(token) {
+    function streamUrl() {
         // relative to /live/, so a path prefix in front of the app is kept
         const url = new URL('../ws/stream', window.location.href);
         url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-        if (token) {
-            url.searchParams.set('token', token); // browsers cannot set an Authorization header on a WebSocket
-        }
+        url.search = '';
+        url.hash = '';
         return url;
+    }
+
+    // Browsers cannot set an Authorization header on a WebSocket: the token goes in the Sec-WebSocket-Protocol
+    // header as the subprotocol "bearer.<JWT>" next to "cdc-hub" (which the gateway picks), never in the URL
+    function protocols(token) {
+        return token ? ['cdc-hub', 'bearer.' + token] : [];
     }
 
     /** A fresh connection (the Connect button), or with resuming=true one that picks up where a dropped one stopped. */
@@ -87,7 +94,7 @@
             subscribes = [];
             position = null;
         }
-        const ws = new WebSocket(streamUrl(ui.token.value.trim()));
+        const ws = new WebSocket(streamUrl(), protocols(ui.token.value.trim()));
         socket = ws;
         opened = false;
         subscribed.clear();
@@ -125,7 +132,7 @@
             if (event.code !== 1000) {
                 showError(`${text}: ${why}`);
             }
-            if (event.code === 1000 || event.code === 1008 || subscribes.length === 0) {
+            if (event.code === 1000 || event.code === 1008 || event.code === 4001 || subscribes.length === 0) {
                 setState('disconnected', text);
                 return;
             }
@@ -394,16 +401,21 @@
         renderCounts();
     });
 
-    // ?token=...&topics=a,b&filter=... fill the form; with a topic given the page connects and subscribes at once
+    // ?topics=a,b&filter=... and #token=... fill the form; with a topic given the page connects and subscribes at once.
+    // /live moves a ?token= into the fragment, which browsers never send to a server; ?token= still works here.
     const params = new URLSearchParams(window.location.search);
+    const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
     if (params.has('token')) ui.token.value = params.get('token');
+    if (fragment.has('token')) ui.token.value = fragment.get('token');
     if (params.has('topics')) ui.topics.value = params.get('topics');
     if (params.has('filter')) ui.filter.value = params.get('filter');
-    if (params.has('token')) {
+    if (params.has('token') || fragment.has('token')) {
         // keep the token out of the address bar and the history once it is in the form
         params.delete('token');
+        fragment.delete('token');
         const rest = params.toString();
-        window.history.replaceState(null, '', window.location.pathname + (rest ? '?' + rest : '') + window.location.hash);
+        const hash = fragment.toString();
+        window.history.replaceState(null, '', window.location.pathname + (rest ? '?' + rest : '') + (hash ? '#' + hash : ''));
     }
     setState('disconnected');
     renderCounts();

@@ -51,7 +51,7 @@ final class CatchUp implements Runnable {
 
     @Override
     public void run() {
-        if (connection.isClosed()) {
+        if (connection.isEnding()) {
             return;
         }
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka)) {
@@ -70,7 +70,7 @@ final class CatchUp implements Runnable {
                 LOG.debug("Gateway client {} resumes {} from {} to {}", connection.id, topics, start, end);
             }
             long read = 0;
-            while (!connection.isClosed()) {
+            while (!connection.isEnding()) {
                 if (reached(consumer, partitions, end)) {
                     if (connection.handOver(topics)) {
                         LOG.debug("Gateway client {} resumed {}: {} records read back", connection.id, topics, read);

@@ -35,6 +35,10 @@ final class ClientConnection {
     static final int POLICY_VIOLATION = 1008;
     static final int TRY_AGAIN_LATER = 1013;
     static final int SERVER_ERROR = 1011;
+    /** the token's exp (plus cdc.gateway.jwt.clock-skew) has passed: connect again with a new token */
+    static final int TOKEN_EXPIRED = 4001;
+    /** the connection reached cdc.gateway.max-session: connect again and resume */
+    static final int SESSION_EXPIRED = 4002;
 
     final String id;
     final GatewayPrincipal principal;
@@ -49,6 +53,12 @@ final class ClientConnection {
     private final Map<TopicPartition, Long> next = new LinkedHashMap<>();
     private long sinceMs = -1;
     private final ArrayDeque<Outlet.Frame> queue = new ArrayDeque<>();
+    /** characters of the frames in queue; written under lock, read by the hub's total check */
+    private volatile long queuedBytes;
+    /** when the frame being written was handed to the outlet (System.nanoTime), 0 when none is */
+    private volatile long writeStartedNanos;
+    /** the close at token expiry or max-session, cancelled when the connection ends first */
+    private volatile java.util.concurrent.Future<?> expiry;
     private boolean sending;
     private boolean closed;
     private boolean lagging;
@@ -106,7 +116,7 @@ final class ClientConnection {
             }
             switch (message.get("action").asText()) {
                 case "subscribe" -> subscribe(topicsOf(message, true), ChangeFilter.fromJson(message.get("filter"), message.get("ops")),
-                        resumeOf(message.get("resume")));
+                        resumeOf(message.get("resume"), hub.positions()));
                 case "unsubscribe" -> unsubscribe(topicsOf(message, false));
                 case "ping" -> enqueue(Outlet.Frame.control("{\"type\":\"pong\"}"));
                 default -> throw new ProtocolException("unknown-action", "unknown action '" + message.get("action").asText()
@@ -150,8 +160,8 @@ final class ClientConnection {
                 return;
             }
             lagging = true; // nothing more is queued
-            queue.clear();
-            queue.add(Outlet.Frame.last(text, code));
+            clearLocked();
+            addLocked(Outlet.Frame.last(text, code));
         }
         hub.closeLater(this, code, reason);
         startSending();
@@ -191,14 +201,14 @@ final class ClientConnection {
         return names;
     }
 
-    private static Position resumeOf(JsonNode resume) {
+    private static Position resumeOf(JsonNode resume, Position.Codec positions) {
         if (resume == null || resume.isNull()) {
             return null;
         }
         if (!resume.isTextual()) {
             throw new ProtocolException("invalid-resume", "resume must be the position string of the last message received");
         }
-        return Position.decode(resume.asText());
+        return positions.decode(resume.asText());
     }
 
     /**
@@ -211,11 +221,12 @@ final class ClientConnection {
         takeSubscribeToken();
         Map<String, String> resolved = new LinkedHashMap<>();
         for (String name : requested) {
-            String topic = hub.topicCatalog().resolve(name);
-            if (!principal.mayRead(topic, hub.topicCatalog().aliasesOf(topic)) && !principal.mayRead(name, List.of())) {
-                throw new ProtocolException("forbidden-topic", "the token does not grant topic '" + name + "'");
+            // permission first, existence second: a token learns nothing about topics it may not read
+            String target = settings.aliases().getOrDefault(name, name);
+            if (!principal.mayRead(target, hub.topicCatalog().aliasesOf(target)) && !principal.mayRead(name, List.of())) {
+                throw new ProtocolException("forbidden-or-unknown", "'" + name + "' is not a topic this token may read, or does not exist");
             }
-            resolved.put(name, topic);
+            resolved.put(name, hub.topicCatalog().resolve(name));
         }
         Set<String> topics = new LinkedHashSet<>(resolved.values());
         ObjectNode subscribed = GatewayRecord.JSON.createObjectNode().put("type", "subscribed");
@@ -237,9 +248,19 @@ final class ClientConnection {
             if (closed) {
                 return;
             }
+            if (resume != null && catchUps >= settings.maxCatchUps()) {
+                throw new ProtocolException("too-many-catch-ups", "this connection already has " + catchUps
+                        + " resumes reading history (cdc.gateway.max-catch-ups); wait for them to finish");
+            }
             if (resume != null) {
-                sinceMs = sinceMs < 0 ? resume.sinceMs() : Math.min(sinceMs, resume.sinceMs());
-                resume.next().forEach((tp, offset) -> next.merge(tp, offset, Math::max));
+                // never further back than resume-max-age, and only partitions of the topics subscribed now
+                long since = Math.max(resume.sinceMs(), System.currentTimeMillis() - settings.resumeMaxAge().toMillis());
+                sinceMs = sinceMs < 0 ? since : Math.min(sinceMs, since);
+                resume.next().forEach((tp, offset) -> {
+                    if (topics.contains(tp.topic())) {
+                        next.merge(tp, offset, Math::max);
+                    }
+                });
             } else if (sinceMs < 0) {
                 sinceMs = System.currentTimeMillis();
             }
@@ -263,8 +284,8 @@ final class ClientConnection {
         }
         hub.subscribed(this, topics, added);
         startSending();
-        if (resume != null) {
-            hub.catchUp(this, topics);
+        if (resume != null && !hub.catchUp(this, topics)) {
+            refuseResume("the gateway is busy resuming other clients; reconnect and resume again later");
         }
     }
 
@@ -287,6 +308,7 @@ final class ClientConnection {
                 if (subscriptions.remove(topic) != null) {
                     removed++;
                     names.add(topic);
+                    next.keySet().removeIf(partition -> partition.topic().equals(topic));
                 }
             }
             enqueueLocked(Outlet.Frame.control(frame.toString()));
@@ -345,17 +367,36 @@ final class ClientConnection {
 
     /** A record read by this client's resume catch-up; waits while the queue is half full (its own thread only). */
     void offerCatchUp(GatewayRecord record) throws InterruptedException {
+        boolean stuck = false;
         synchronized (lock) {
-            while (!closed && queue.size() >= Math.max(1, settings.buffer() / 2)) {
-                lock.wait(100);
+            // a client that reads nothing for cdc.gateway.send-timeout is lagging: the catch-up thread is not held longer
+            long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
+            while (!closed && !lagging && (queue.size() >= Math.max(1, settings.buffer() / 2) || queuedBytes >= settings.maxQueuedBytes().toBytes() / 2)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    stuck = true;
+                    break;
+                }
+                lock.wait(Math.max(1, Math.min(100, left / 1_000_000)));
             }
             Subscription subscription = subscriptions.get(record.topic());
-            if (closed || subscription == null) {
-                return;
+            if (!stuck && !closed && !lagging && subscription != null) {
+                deliverLocked(record, subscription.filter);
             }
-            deliverLocked(record, subscription.filter);
+        }
+        if (stuck) {
+            shed("its resume could not hand it anything for cdc.gateway.send-timeout");
+            return;
         }
         startSending();
+        hub.checkQueuedTotal();
+    }
+
+    /** Whether the connection ends (closed, or closing as lagging): a catch-up for it stops. */
+    boolean isEnding() {
+        synchronized (lock) {
+            return closed || lagging;
+        }
     }
 
     /** The offset a catch-up starts a partition at (null: none known, read from {@link #sinceMs()}). */
@@ -395,7 +436,11 @@ final class ClientConnection {
                 }
                 return false;
             }
-            while (!closed && queue.size() + pending(topics) > settings.buffer() && queue.size() > 0) {
+            long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
+            while (!closed && !lagging && queue.size() + pending(topics) > settings.buffer() && queue.size() > 0) {
+                if (System.nanoTime() > deadline) {
+                    break; // the queue's own limit takes over: the client is closed as lagging if it is still full
+                }
                 lock.wait(100);
             }
             for (String topic : topics) {
@@ -413,6 +458,7 @@ final class ClientConnection {
             catchUps--;
         }
         startSending();
+        hub.checkQueuedTotal();
         return true;
     }
 
@@ -437,8 +483,12 @@ final class ClientConnection {
         if (!filter.accepts(record) || !rowAllowed(record)) {
             return;
         }
-        String position = new Position(sinceMs, next).encode();
-        enqueueLocked(Outlet.Frame.change(record.frame(position), position, record.commitMs()));
+        String position = hub.positions().encode(sinceMs, next);
+        // an update that moved the row here from another tenant: that tenant's image is not ours to see
+        String frame = record.before() != null && principal.rowValues() != null
+                && !ChangeFilter.anyEquals(record.before(), settings.rowFilter().column(), principal.rowValues())
+                ? record.frameWithoutBefore(position) : record.frame(position);
+        enqueueLocked(Outlet.Frame.change(frame, position, record.commitMs()));
     }
 
     /** The row-level rule: the row's column must equal one of the token's claim values (deletes: the before image). */
@@ -456,6 +506,7 @@ final class ClientConnection {
             enqueueLocked(frame);
         }
         startSending();
+        hub.checkQueuedTotal();
     }
 
     /** Queues a server ping (it waits behind the frames already queued). */
@@ -467,24 +518,89 @@ final class ClientConnection {
         if (closed || lagging) {
             return;
         }
-        if (queue.size() >= settings.buffer()) {
+        long maxBytes = settings.maxQueuedBytes().toBytes();
+        while (!queue.isEmpty() && (queue.size() >= settings.buffer() || queuedBytes + frame.size() > maxBytes)) {
             if (settings.dropOldest()) {
-                queue.poll();
+                pollLocked();
                 droppedUnreported++;
                 hub.metrics().droppedOldest();
             } else {
-                int dropped = queue.size() + 1;
-                queue.clear();
-                lagging = true;
-                hub.metrics().droppedLagging(dropped);
-                queue.add(Outlet.Frame.last("{\"type\":\"lagging\",\"buffer\":" + settings.buffer() + ",\"dropped\":" + dropped
-                        + ",\"message\":\"the client did not keep up; reconnect and resume from the last position received\"}", TRY_AGAIN_LATER));
-                LOG.info("Gateway client {} ({}) is lagging ({} frames queued): closing it with 1013", id, principal.subject(), settings.buffer());
-                hub.closeLater(this, TRY_AGAIN_LATER, "lagging");
+                laggingLocked(queue.size() >= settings.buffer() ? settings.buffer() + " frames queued" : queuedBytes + " bytes queued", 1);
                 return;
             }
         }
+        addLocked(frame);
+    }
+
+    /** Replaces the queue with a lagging frame and closes the connection with 1013 once it is written (or after send-timeout). */
+    private void laggingLocked(String why, int more) {
+        int dropped = queue.size() + more;
+        clearLocked();
+        lagging = true;
+        hub.metrics().droppedLagging(dropped);
+        addLocked(Outlet.Frame.last("{\"type\":\"lagging\",\"buffer\":" + settings.buffer() + ",\"dropped\":" + dropped
+                + ",\"message\":\"the client did not keep up; reconnect and resume from the last position received\"}", TRY_AGAIN_LATER));
+        LOG.info("Gateway client {} ({}) is lagging ({}): closing it with 1013", id, principal.subject(), why);
+        hub.closeLater(this, TRY_AGAIN_LATER, "lagging");
+    }
+
+    /** Closes the client as lagging (1013) from outside: the total of queued bytes is over its limit, or it stopped reading. */
+    void shed(String why) {
+        synchronized (lock) {
+            if (closed || lagging) {
+                return;
+            }
+            laggingLocked(why, 0);
+        }
+        startSending();
+    }
+
+    long queuedBytes() {
+        return queuedBytes;
+    }
+
+    private void addLocked(Outlet.Frame frame) {
         queue.add(frame);
+        queuedBytes += frame.size();
+        hub.queued(frame.size());
+    }
+
+    private Outlet.Frame pollLocked() {
+        Outlet.Frame frame = queue.poll();
+        if (frame != null) {
+            queuedBytes -= frame.size();
+            hub.queued(-frame.size());
+        }
+        return frame;
+    }
+
+    private void clearLocked() {
+        queue.clear();
+        hub.queued(-queuedBytes);
+        queuedBytes = 0;
+    }
+
+    /** Closes the connection at its token's expiry (4001) or when it reached max-session (4002). */
+    void expire(int code) {
+        String error = code == TOKEN_EXPIRED
+                ? errorFrame("token-expired", "the token has expired; connect again with a new token and resume")
+                : errorFrame("session-expired", "the connection reached the gateway's max-session; connect again and resume");
+        LOG.debug("Gateway client {} ({}): closing with {}", id, principal.subject(), code);
+        last(error, code, code == TOKEN_EXPIRED ? "token expired" : "session expired");
+    }
+
+    void expiry(java.util.concurrent.Future<?> scheduled) {
+        expiry = scheduled;
+    }
+
+    /** Called by the hub's watchdog: a write the client has not taken for cdc.gateway.send-timeout closes it (1013). */
+    void checkWrite(long nowNanos, long timeoutNanos) {
+        long started = writeStartedNanos;
+        if (started != 0 && nowNanos - started > timeoutNanos && !isClosed()) {
+            LOG.info("Gateway client {} ({}): a write did not complete within cdc.gateway.send-timeout; closing it with 1013", id, principal.subject());
+            hub.metrics().droppedLagging(1);
+            close(TRY_AGAIN_LATER, "send timeout");
+        }
     }
 
     private void startSending() {
@@ -507,7 +623,7 @@ final class ClientConnection {
             synchronized (lock) {
                 if (closed) {
                     sending = false;
-                    queue.clear();
+                    clearLocked();
                     return;
                 }
                 if (droppedUnreported > 0 && (queue.isEmpty() || queue.peek().kind() != Outlet.Kind.LAST)) {
@@ -515,7 +631,7 @@ final class ClientConnection {
                             + ",\"message\":\"the oldest changes were dropped: the client did not keep up\"}");
                     droppedUnreported = 0;
                 } else {
-                    frame = queue.poll();
+                    frame = pollLocked();
                 }
                 if (frame == null) {
                     sending = false;
@@ -528,12 +644,14 @@ final class ClientConnection {
             AtomicBoolean handedOver = new AtomicBoolean();
             Outlet.Frame sent = frame;
             Consumer<Throwable> done = error -> {
+                writeStartedNanos = 0;
                 afterSend(sent, error);
                 // the write finished after send() returned: this thread carries on
                 if (!handedOver.compareAndSet(false, true)) {
                     pump();
                 }
             };
+            writeStartedNanos = System.nanoTime();
             try {
                 outlet.send(frame, done);
             } catch (RuntimeException e) {
@@ -554,8 +672,17 @@ final class ClientConnection {
         if (frame.kind() == Outlet.Kind.CHANGE) {
             hub.metrics().sent(frame.commitMs());
         } else if (frame.kind() == Outlet.Kind.LAST) {
-            close(frame.closeCode(), frame.closeCode() == TRY_AGAIN_LATER ? "try again later" : "policy violation");
+            close(frame.closeCode(), reason(frame.closeCode()));
         }
+    }
+
+    static String reason(int code) {
+        return switch (code) {
+            case TRY_AGAIN_LATER -> "try again later";
+            case TOKEN_EXPIRED -> "token expired";
+            case SESSION_EXPIRED -> "session expired";
+            default -> "policy violation";
+        };
     }
 
     /** Ends the connection (idempotent) and forgets it. */
@@ -564,7 +691,8 @@ final class ClientConnection {
             return;
         }
         hub.closed(this, subscriptionCount());
-        hub.senders().execute(() -> {
+        // on a pool of its own: closing can block (a WebSocket close frame to a full socket, an SSE write in progress)
+        hub.closers().execute(() -> {
             try {
                 outlet.close(code, reason);
             } catch (RuntimeException e) {
@@ -587,10 +715,14 @@ final class ClientConnection {
                 return false;
             }
             closed = true;
-            queue.clear();
+            clearLocked();
             lock.notifyAll();
-            return true;
         }
+        java.util.concurrent.Future<?> scheduled = expiry;
+        if (scheduled != null) {
+            scheduled.cancel(false);
+        }
+        return true;
     }
 
     private int subscriptionCount() {

@@ -79,7 +79,8 @@ public class GatewayConfiguration {
 
     @Bean
     WebSocketConfigurer gatewayWebSocket(GatewayHub hub, TokenVerifier verifier) {
-        // any origin: clients authenticate with a bearer token, never a cookie, so a foreign page gains nothing
+        // Spring's own origin check lets any through: GatewayHandshakeInterceptor applies cdc.gateway.allowed-origins
+        // (any origin with tokens unless listed; only the gateway's own with allow-anonymous), as the SSE endpoint does
         return registry -> registry.addHandler(new GatewayWebSocketHandler(hub), "/ws/stream")
                 .addInterceptors(new GatewayHandshakeInterceptor(verifier, hub))
                 .setAllowedOriginPatterns("*");
@@ -100,10 +101,25 @@ public class GatewayConfiguration {
         return container;
     }
 
-    /** Tomcat counts every open WebSocket/SSE client as a connection (8192 by default): leave room for the gateway's. */
+    /**
+     * Tomcat counts every open WebSocket/SSE client as a connection (8192 by default): leave room for the gateway's.
+     * With allow-anonymous (the embedded quick start) and no server.address, the server listens on 127.0.0.1 only:
+     * a gateway that serves every topic without a token must not be reachable from the network by default.
+     */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> gatewayTomcatConnections(GatewayProperties settings) {
-        return factory -> factory.addConnectorCustomizers(connector -> {
+        return factory -> {
+            if (settings.allowAnonymous() && factory.getAddress() == null) {
+                factory.setAddress(java.net.InetAddress.getLoopbackAddress());
+                LOG.warn("cdc.gateway.allow-anonymous=true: listening on {} only (set server.address to listen elsewhere)",
+                        java.net.InetAddress.getLoopbackAddress().getHostAddress());
+            }
+            tomcatConnections(factory, settings);
+        };
+    }
+
+    private static void tomcatConnections(TomcatServletWebServerFactory factory, GatewayProperties settings) {
+        factory.addConnectorCustomizers(connector -> {
             if (connector.getProtocolHandler() instanceof AbstractProtocol<?> protocol) {
                 int wanted = settings.maxConnections() + 1000;
                 if (protocol.getMaxConnections() >= 0 && protocol.getMaxConnections() < wanted) {

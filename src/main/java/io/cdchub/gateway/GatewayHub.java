@@ -10,8 +10,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +67,13 @@ public class GatewayHub implements AutoCloseable {
     private final int senderThreads;
     private final ExecutorService senders;
     private final ThreadPoolExecutor catchUps;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final ThreadPoolExecutor closers;
+    private final Position.Codec positions;
+    /** open connections per token subject (cdc.gateway.max-connections-per-subject) */
+    private final Map<String, Integer> bySubject = new ConcurrentHashMap<>();
+    /** characters queued for all clients (cdc.gateway.max-total-queued-bytes) */
+    private final AtomicLong queuedBytes = new AtomicLong();
 
     public GatewayHub(GatewayProperties settings, GatewayTopics topics, GatewayMetrics metrics, CdcHubProperties hub) {
         this.settings = settings;
@@ -76,11 +84,19 @@ public class GatewayHub implements AutoCloseable {
         // start writes (WebSocket writes are asynchronous; SSE ones block a thread of their own pool, see SseOutlet)
         senderThreads = Math.max(2, cores);
         senders = Executors.newFixedThreadPool(senderThreads, threads("cdc-gateway-send-"));
-        catchUps = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("cdc-gateway-resume-"));
+        // bounded: resumes beyond threads + queue are refused (the client retries later), never queued without end
+        catchUps = new ThreadPoolExecutor(settings.catchUpThreads(), settings.catchUpThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(settings.catchUpQueue()), threads("cdc-gateway-resume-"));
         catchUps.allowCoreThreadTimeOut(true);
-        scheduler = Executors.newSingleThreadScheduledExecutor(threads("cdc-gateway-ping-"));
+        closers = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("cdc-gateway-close-"));
+        closers.allowCoreThreadTimeOut(true);
+        positions = new Position.Codec(settings.resumeKey(), settings.resumeMaxPartitions(), settings.resumeMaxAge().toMillis());
+        scheduler = new ScheduledThreadPoolExecutor(1, threads("cdc-gateway-ping-"));
+        scheduler.setRemoveOnCancelPolicy(true); // expiry closes of connections that ended first
         long ping = settings.pingInterval().toMillis();
         scheduler.scheduleAtFixedRate(this::pingAll, ping, ping, TimeUnit.MILLISECONDS);
+        long check = Math.max(100, Math.min(1000, settings.sendTimeout().toMillis() / 2));
+        scheduler.scheduleAtFixedRate(this::checkWrites, check, check, TimeUnit.MILLISECONDS);
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -202,6 +218,7 @@ public class GatewayHub implements AutoCloseable {
                 idle.add(connection);
             }
         }
+        checkQueuedTotal();
         if (idle == null) {
             return;
         }
@@ -231,22 +248,132 @@ public class GatewayHub implements AutoCloseable {
 
     // ---------------------------------------------------------------- connections
 
-    /** A new connection, or null when cdc.gateway.max-connections are open. */
+    /**
+     * A new connection, or null when cdc.gateway.max-connections are open or its subject has
+     * cdc.gateway.max-connections-per-subject. It is closed at its token's exp (plus clock-skew, 4001) or after
+     * max-session (4002), whichever comes first.
+     */
     ClientConnection open(GatewayPrincipal principal, Outlet outlet) {
+        if (!takeSubjectSlot(principal.subject())) {
+            metrics.refusedLimit();
+            return null;
+        }
         if (open.incrementAndGet() > settings.maxConnections()) {
             open.decrementAndGet();
+            releaseSubjectSlot(principal.subject());
             metrics.refusedLimit();
             return null;
         }
         ClientConnection connection = new ClientConnection(outlet.transport() + "-" + ids.incrementAndGet(), principal, outlet, this);
         connections.add(connection);
         metrics.connections(outlet.transport()).incrementAndGet();
+        scheduleExpiry(connection);
         return connection;
+    }
+
+    private void scheduleExpiry(ClientConnection connection) {
+        long now = System.currentTimeMillis();
+        long at = Long.MAX_VALUE;
+        int code = 0;
+        if (connection.principal.expiresAtMs() > 0) {
+            at = connection.principal.expiresAtMs() + settings.jwt().clockSkew().toMillis();
+            code = ClientConnection.TOKEN_EXPIRED;
+        }
+        if (!settings.maxSession().isZero() && now + settings.maxSession().toMillis() < at) {
+            at = now + settings.maxSession().toMillis();
+            code = ClientConnection.SESSION_EXPIRED;
+        }
+        if (code != 0) {
+            int closeCode = code;
+            connection.expiry(scheduler.schedule(() -> connection.expire(closeCode), Math.max(0, at - now), TimeUnit.MILLISECONDS));
+        }
+    }
+
+    private boolean takeSubjectSlot(String subject) {
+        int max = settings.maxConnectionsPerSubject();
+        if (max <= 0) {
+            return true;
+        }
+        boolean[] taken = {false};
+        bySubject.compute(subject, (s, n) -> {
+            int have = n == null ? 0 : n;
+            if (have >= max) {
+                return n;
+            }
+            taken[0] = true;
+            return have + 1;
+        });
+        return taken[0];
+    }
+
+    private void releaseSubjectSlot(String subject) {
+        if (settings.maxConnectionsPerSubject() > 0) {
+            bySubject.computeIfPresent(subject, (s, n) -> n <= 1 ? null : n - 1);
+        }
     }
 
     /** Whether another client would be over the limit (checked at the handshake, before the upgrade). */
     boolean full() {
         return open.get() >= settings.maxConnections();
+    }
+
+    /** Whether the subject has cdc.gateway.max-connections-per-subject open (checked at the handshake). */
+    boolean fullFor(GatewayPrincipal principal) {
+        int max = settings.maxConnectionsPerSubject();
+        return max > 0 && bySubject.getOrDefault(principal.subject(), 0) >= max;
+    }
+
+    /** Signs and checks resume positions. */
+    Position.Codec positions() {
+        return positions;
+    }
+
+    /** A connection's queue grew or shrank by this many characters. */
+    void queued(long delta) {
+        queuedBytes.addAndGet(delta);
+    }
+
+    long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    /**
+     * Over cdc.gateway.max-total-queued-bytes, the clients with the most queued are closed as lagging (1013) until the
+     * total is under it again: the laggards pay, not whoever happens to receive the next change.
+     */
+    void checkQueuedTotal() {
+        long max = settings.maxTotalQueuedBytes().toBytes();
+        for (int round = 0; round < 8 && queuedBytes.get() > max; round++) {
+            ClientConnection largest = null;
+            for (ClientConnection connection : connections) {
+                if (largest == null || connection.queuedBytes() > largest.queuedBytes()) {
+                    largest = connection;
+                }
+            }
+            if (largest == null || largest.queuedBytes() == 0) {
+                return;
+            }
+            LOG.info("Gateway: {} bytes queued for all clients, over cdc.gateway.max-total-queued-bytes ({}); closing the client with the most ({})",
+                    queuedBytes.get(), max, largest.id);
+            largest.shed("the gateway's total of queued bytes is over cdc.gateway.max-total-queued-bytes and this client had the most");
+        }
+    }
+
+    /** The watchdog: writes that have not completed within cdc.gateway.send-timeout close their client. */
+    private void checkWrites() {
+        long now = System.nanoTime();
+        long timeout = settings.sendTimeout().toNanos();
+        for (ClientConnection connection : connections) {
+            try {
+                connection.checkWrite(now, timeout);
+            } catch (RuntimeException e) {
+                LOG.debug("Write check of {} failed: {}", connection.id, e.toString());
+            }
+        }
+    }
+
+    ExecutorService closers() {
+        return closers;
     }
 
     void subscribed(ClientConnection connection, Collection<String> subscribedTopics, int added) {
@@ -288,11 +415,23 @@ public class GatewayHub implements AutoCloseable {
         metrics.subscriptions(-subscriptions);
         metrics.connections(connection.transport()).decrementAndGet();
         open.decrementAndGet();
+        releaseSubjectSlot(connection.principal.subject());
     }
 
-    /** Resume: reads the topics' history for a connection on a thread of the catch-up pool. */
-    void catchUp(ClientConnection connection, Set<String> catchUpTopics) {
-        catchUps.execute(new CatchUp(connection, catchUpTopics, this, hub.kafka().clientSettings()));
+    /**
+     * Resume: reads the topics' history for a connection on a thread of the catch-up pool.
+     *
+     * @return false when the pool and its queue are full (the resume is refused)
+     */
+    boolean catchUp(ClientConnection connection, Set<String> catchUpTopics) {
+        try {
+            catchUps.execute(new CatchUp(connection, catchUpTopics, this, hub.kafka().clientSettings()));
+            return true;
+        } catch (RejectedExecutionException e) {
+            LOG.info("Gateway: resume of {} refused, {} resumes running and {} waiting (cdc.gateway.catch-up-threads, catch-up-queue)",
+                    connection.id, catchUps.getActiveCount(), catchUps.getQueue().size());
+            return false;
+        }
     }
 
     /** A lagging client whose last frame cannot be written either is closed after cdc.gateway.send-timeout. */
@@ -337,6 +476,7 @@ public class GatewayHub implements AutoCloseable {
             connection.close(GOING_AWAY, "server shutting down");
         }
         catchUps.shutdownNow();
+        closers.shutdown();
         senders.shutdown();
         try {
             senders.awaitTermination(5, TimeUnit.SECONDS);

@@ -11,8 +11,13 @@ import java.util.regex.Pattern;
  * @param anonymous connected without a token (only with cdc.gateway.allow-anonymous)
  * @param topics    the topic names / aliases the token grants, as patterns ({@code *} = any characters); null: all
  * @param rowValues the row-level rule's values from the claim (the row column must equal one); null: no rule
+ * @param expiresAtMs when the token expires ({@code exp}, epoch ms); 0: never (anonymous)
  */
-public record GatewayPrincipal(String subject, boolean anonymous, List<Pattern> topics, List<String> rowValues) {
+public record GatewayPrincipal(String subject, boolean anonymous, List<Pattern> topics, List<String> rowValues, long expiresAtMs) {
+
+    public GatewayPrincipal(String subject, boolean anonymous, List<Pattern> topics, List<String> rowValues) {
+        this(subject, anonymous, topics, rowValues, 0);
+    }
 
     public static GatewayPrincipal anonymousUser() {
         return new GatewayPrincipal("anonymous", true, null, null);

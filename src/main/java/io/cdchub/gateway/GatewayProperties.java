@@ -13,6 +13,7 @@ import io.cdchub.config.CdcHubProperties;
 import io.cdchub.config.InvalidConfigurationException;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The real-time gateway ({@code cdc.gateway.*}): WebSocket {@code /ws/stream} and SSE {@code /sse/stream} on
@@ -41,6 +42,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sendTimeout     longest a frame may take to reach a client before the connection is dropped
  * @param idleTimeout     a WebSocket client that sends nothing for this long, not even the pong to the server's
  *                        pings, is closed (a peer gone without a FIN); longer than ping-interval
+ * @param resumeKey       the HMAC key resume positions are signed with (at least 32 bytes); empty: a random key per
+ *                        instance, so positions do not survive a restart and are refused by other instances
+ * @param resumeMaxAge    a position issued longer ago than this is refused (resume-expired), and no resume reads
+ *                        changes older than this
+ * @param resumeMaxPartitions most topic-partitions a resume position may carry
+ * @param maxCatchUps     most resumes one connection may have reading history at once
+ * @param catchUpThreads  threads reading resumes' history (one Kafka consumer each)
+ * @param catchUpQueue    resumes waiting for such a thread; more are refused (resume-failed, close 1013)
+ * @param maxQueuedBytes  most bytes (characters of JSON) queued for one client before it is lagging
+ * @param maxTotalQueuedBytes most bytes queued for all clients together; over it, the client with the most queued is
+ *                        closed as lagging
+ * @param maxConnectionsPerSubject most connections of one token subject ({@code sub}) at once; 0: no limit
+ * @param maxSession      longest a connection may last (closed with 4002, reconnect and resume); 0: no limit
+ * @param allowedOrigins  browser origins (patterns such as {@code https://*.example.com}) allowed to connect; empty:
+ *                        any origin with tokens, only the gateway's own origin with allow-anonymous
  */
 @ConfigurationProperties("cdc.gateway")
 public record GatewayProperties(
@@ -61,7 +77,18 @@ public record GatewayProperties(
         @DefaultValue("10000") int topicRefreshMs,
         @DefaultValue("5s") Duration resumeLookback,
         @DefaultValue("30s") Duration sendTimeout,
-        @DefaultValue("90s") Duration idleTimeout) {
+        @DefaultValue("90s") Duration idleTimeout,
+        @DefaultValue("") String resumeKey,
+        @DefaultValue("24h") Duration resumeMaxAge,
+        @DefaultValue("1024") int resumeMaxPartitions,
+        @DefaultValue("2") int maxCatchUps,
+        @DefaultValue("4") int catchUpThreads,
+        @DefaultValue("64") int catchUpQueue,
+        @DefaultValue("8MB") DataSize maxQueuedBytes,
+        @DefaultValue("512MB") DataSize maxTotalQueuedBytes,
+        @DefaultValue("100") int maxConnectionsPerSubject,
+        @DefaultValue("0s") Duration maxSession,
+        List<String> allowedOrigins) {
 
     public static final String OVERFLOW_CLOSE = "close";
     public static final String OVERFLOW_DROP_OLDEST = "drop-oldest";
@@ -70,10 +97,14 @@ public record GatewayProperties(
     public GatewayProperties {
         topics = topics == null ? List.of() : List.copyOf(topics);
         aliases = aliases == null ? Map.of() : Map.copyOf(aliases);
+        allowedOrigins = allowedOrigins == null ? List.of() : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+        resumeKey = resumeKey == null ? "" : resumeKey;
         overflow = overflow == null ? OVERFLOW_CLOSE : overflow.trim().toLowerCase(Locale.ROOT);
         if (enabled) {
             validate(topics, topicPattern, aliases, allowAnonymous, jwt, rowFilter, buffer, overflow, pingInterval, maxConnections, subscribeRate,
                     maxBadMessages, maxMessageSize, topicRefreshMs, resumeLookback, sendTimeout, idleTimeout);
+            validateLimits(resumeKey, resumeMaxAge, resumeMaxPartitions, maxCatchUps, catchUpThreads, catchUpQueue, maxQueuedBytes,
+                    maxTotalQueuedBytes, maxConnectionsPerSubject, maxSession);
         }
     }
 
@@ -131,6 +162,32 @@ public record GatewayProperties(
         }
         if (resumeLookback == null || resumeLookback.isNegative()) {
             throw new InvalidConfigurationException("cdc.gateway.resume-lookback", "must not be negative");
+        }
+    }
+
+    @SuppressWarnings("checkstyle:ParameterNumber")
+    private static void validateLimits(String resumeKey, Duration resumeMaxAge, int resumeMaxPartitions, int maxCatchUps, int catchUpThreads,
+            int catchUpQueue, DataSize maxQueuedBytes, DataSize maxTotalQueuedBytes, int maxConnectionsPerSubject, Duration maxSession) {
+        if (!resumeKey.isEmpty() && resumeKey.getBytes(StandardCharsets.UTF_8).length < 32) {
+            throw new InvalidConfigurationException("cdc.gateway.resume-key", "must be at least 32 bytes (an HMAC-SHA256 key), or empty for a random key per instance");
+        }
+        requirePositive("cdc.gateway.resume-max-age", resumeMaxAge);
+        requirePositive("cdc.gateway.resume-max-partitions", resumeMaxPartitions);
+        requirePositive("cdc.gateway.max-catch-ups", maxCatchUps);
+        requirePositive("cdc.gateway.catch-up-threads", catchUpThreads);
+        requirePositive("cdc.gateway.catch-up-queue", catchUpQueue);
+        if (maxQueuedBytes == null || maxQueuedBytes.toBytes() < 1024) {
+            throw new InvalidConfigurationException("cdc.gateway.max-queued-bytes", "must be at least 1KB, but is " + maxQueuedBytes);
+        }
+        if (maxTotalQueuedBytes == null || maxTotalQueuedBytes.toBytes() < maxQueuedBytes.toBytes()) {
+            throw new InvalidConfigurationException("cdc.gateway.max-total-queued-bytes", "must be at least cdc.gateway.max-queued-bytes ("
+                    + maxQueuedBytes + "), but is " + maxTotalQueuedBytes);
+        }
+        if (maxConnectionsPerSubject < 0) {
+            throw new InvalidConfigurationException("cdc.gateway.max-connections-per-subject", "must not be negative (0: no limit)");
+        }
+        if (maxSession == null || maxSession.isNegative()) {
+            throw new InvalidConfigurationException("cdc.gateway.max-session", "must not be negative (0: no limit)");
         }
     }
 

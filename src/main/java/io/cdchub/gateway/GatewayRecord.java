@@ -23,8 +23,31 @@ import org.apache.kafka.common.TopicPartition;
  * @param key       the record key as JSON (null when the record has none)
  * @param commitMs  when the source committed the change ({@code source.ts_ms}), or the record timestamp
  * @param framePrefix the frame up to the position's value
+ * @param before    an update's {@code before} image (null otherwise): the row-level rule checks it too
+ * @param withoutBefore the frame prefix with {@code before} set to null, made when first needed (an update that moved
+ *                  a row to another tenant: the new tenant must not see the old tenant's image)
  */
-public record GatewayRecord(TopicPartition partition, long offset, String op, JsonNode row, JsonNode key, long commitMs, String framePrefix) {
+public record GatewayRecord(TopicPartition partition, long offset, String op, JsonNode row, JsonNode key, long commitMs, String framePrefix,
+        JsonNode before, Lazy withoutBefore) {
+
+    /** A value computed at most once, on first use (by whichever thread asks first; the result is the same). */
+    static final class Lazy {
+        private final java.util.function.Supplier<String> compute;
+        private volatile String value;
+
+        Lazy(java.util.function.Supplier<String> compute) {
+            this.compute = compute;
+        }
+
+        String get() {
+            String v = value;
+            if (v == null) {
+                v = compute.get();
+                value = v;
+            }
+            return v;
+        }
+    }
 
     /** Exact numbers; trailing garbage after a JSON value is an error (the bytes are embedded in frames as they are). */
     static final JsonMapper JSON = JsonMapper.builder()
@@ -79,8 +102,23 @@ public record GatewayRecord(TopicPartition partition, long offset, String op, Js
         JsonStringEncoder.getInstance().quoteAsString(topic, frame);
         frame.append("\",\"key\":");
         frame.append(keyJson);
+        String head = frame.toString();
         frame.append(",\"value\":").append(new String(value, StandardCharsets.UTF_8).trim()).append(",\"position\":\"");
-        return new GatewayRecord(new TopicPartition(topic, partition), offset, op, row, key, commitMs, frame.toString());
+        JsonNode before = "u".equals(op) && envelope.path("before").isObject() ? envelope.get("before") : null;
+        Lazy withoutBefore = null;
+        if (before != null) {
+            JsonNode parsed = envelope;
+            withoutBefore = new Lazy(() -> {
+                com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) parsed).deepCopy();
+                copy.putNull("before");
+                try {
+                    return head + ",\"value\":" + JSON.writeValueAsString(copy) + ",\"position\":\"";
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+        return new GatewayRecord(new TopicPartition(topic, partition), offset, op, row, key, commitMs, frame.toString(), before, withoutBefore);
     }
 
     public String topic() {
@@ -90,5 +128,10 @@ public record GatewayRecord(TopicPartition partition, long offset, String op, Js
     /** The whole change message for one client. */
     public String frame(String position) {
         return framePrefix + position + "\"}";
+    }
+
+    /** The change message with {@code before} set to null (only for updates with a before image). */
+    public String frameWithoutBefore(String position) {
+        return withoutBefore.get() + position + "\"}";
     }
 }

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,17 +42,22 @@ class GatewaySseController implements AutoCloseable {
     private final GatewayHub hub;
     private final TokenVerifier verifier;
     private final ExecutorService writers;
+    private final GatewayOrigins origins;
 
     GatewaySseController(GatewayHub hub, TokenVerifier verifier) {
         this.hub = hub;
         this.verifier = verifier;
+        this.origins = new GatewayOrigins(hub.settings());
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "cdc-gateway-sse-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.allowCoreThreadTimeOut(true);
+        // a servlet response offers only blocking writes here: each SSE client has at most one write (or close) in
+        // flight, and gets a thread for it, so clients whose sockets are full never hold up the others' writes; a
+        // write not done within cdc.gateway.send-timeout closes its client (GatewayHub's watchdog). Idle threads end.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Math.max(64, hub.settings().maxConnections() * 2), 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "cdc-gateway-sse-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         writers = pool;
     }
 
@@ -64,6 +69,10 @@ class GatewaySseController implements AutoCloseable {
             @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
             @RequestParam Map<String, String> parameters, HttpServletResponse response) throws IOException {
+        if (!originAllowed()) {
+            hub.metrics().refusedUnauthorized();
+            return refuse(response, HttpStatus.FORBIDDEN, "this origin may not connect (cdc.gateway.allowed-origins)");
+        }
         GatewayPrincipal principal;
         try {
             principal = verifier.verify(GatewayHandshakeInterceptor.token(token, authorization));
@@ -74,6 +83,12 @@ class GatewaySseController implements AutoCloseable {
         }
         if (topics == null || topics.isBlank()) {
             return refuse(response, HttpStatus.BAD_REQUEST, "topics is required: /sse/stream?topics=a,b");
+        }
+        if (hub.fullFor(principal)) {
+            hub.metrics().refusedLimit();
+            response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+            return refuse(response, HttpStatus.TOO_MANY_REQUESTS, "this token's subject has its maximum of "
+                    + hub.settings().maxConnectionsPerSubject() + " connections (cdc.gateway.max-connections-per-subject)");
         }
         SseEmitter emitter = new SseEmitter(0L); // no timeout: the stream lasts as long as the client stays
         ClientConnection connection = hub.open(principal, new SseOutlet(emitter, writers));
@@ -87,16 +102,22 @@ class GatewaySseController implements AutoCloseable {
         emitter.onTimeout(connection::closedByTransport);
         try {
             String resume = lastEventId != null && !lastEventId.isBlank() ? lastEventId : lastEventIdParam;
-            connection.subscribe(split(topics), filter(ops, parameters), resume == null || resume.isBlank() ? null : Position.decode(resume));
+            connection.subscribe(split(topics), filter(ops, parameters),
+                    resume == null || resume.isBlank() ? null : hub.positions().decode(resume));
         } catch (ProtocolException e) {
             connection.closedByTransport();
             HttpStatus status = switch (e.code()) {
                 case "unknown-topic" -> HttpStatus.NOT_FOUND;
-                case "forbidden-topic" -> HttpStatus.FORBIDDEN;
+                case "forbidden-or-unknown" -> HttpStatus.FORBIDDEN;
                 case "unavailable" -> HttpStatus.SERVICE_UNAVAILABLE;
+                case "rate-limited", "too-many-catch-ups" -> HttpStatus.TOO_MANY_REQUESTS;
                 default -> HttpStatus.BAD_REQUEST;
             };
             return refuse(response, status, e.getMessage());
+        } catch (RuntimeException e) {
+            // whatever failed, the connection must not stay counted (max-connections, per subject, the gauges)
+            connection.closedByTransport();
+            throw e;
         }
         return emitter;
     }
@@ -105,6 +126,15 @@ class GatewaySseController implements AutoCloseable {
     @ExceptionHandler({AsyncRequestNotUsableException.class, AsyncRequestTimeoutException.class})
     void clientGone() {
         // nothing to answer: the response is gone
+    }
+
+    /** The Origin check for the current request (none outside a request, e.g. when called directly). */
+    private boolean originAllowed() {
+        if (org.springframework.web.context.request.RequestContextHolder.getRequestAttributes()
+                instanceof org.springframework.web.context.request.ServletRequestAttributes attributes) {
+            return origins.allows(new org.springframework.http.server.ServletServerHttpRequest(attributes.getRequest()));
+        }
+        return true;
     }
 
     private static ChangeFilter filter(String ops, Map<String, String> parameters) {

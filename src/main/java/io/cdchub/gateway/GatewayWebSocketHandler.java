@@ -2,13 +2,14 @@ package io.cdchub.gateway;
 
 import jakarta.websocket.Session;
 import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.SubProtocolCapable;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.handler.TextWebSocketHandler;
 
 /** {@code /ws/stream}: one {@link ClientConnection} per WebSocket session; the token was checked at the handshake. */
-final class GatewayWebSocketHandler extends TextWebSocketHandler {
+final class GatewayWebSocketHandler extends TextWebSocketHandler implements SubProtocolCapable {
 
     static final String CONNECTION = "cdc.gateway.connection";
 
@@ -16,6 +17,12 @@ final class GatewayWebSocketHandler extends TextWebSocketHandler {
 
     GatewayWebSocketHandler(GatewayHub hub) {
         this.hub = hub;
+    }
+
+    /** {@code cdc-hub}: chosen when a client offers it (with {@code bearer.<JWT>}, its token); clients offering none get none. */
+    @Override
+    public java.util.List<String> getSubProtocols() {
+        return java.util.List.of(GatewayHandshakeInterceptor.SUBPROTOCOL);
     }
 
     @Override

@@ -25,6 +25,11 @@ interface Outlet {
      */
     record Frame(String text, String position, long commitMs, Kind kind, int closeCode) {
 
+        /** What the frame counts against cdc.gateway.max-queued-bytes: its characters (JSON is mostly ASCII: about its bytes). */
+        int size() {
+            return text == null ? 0 : text.length();
+        }
+
         static Frame change(String text, String position, long commitMs) {
             return new Frame(text, position, commitMs, Kind.CHANGE, 0);
         }

@@ -7,7 +7,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * An SSE client. A servlet response offers no asynchronous write here, so frames are written on a pool of their own
- * (one at a time per client, as for WebSocket): a slow SSE client holds one of those threads, never the fan-out's.
+ * (one at a time per client, as for WebSocket) that has a thread for every write in flight: a slow SSE client holds
+ * one of those threads, never the fan-out's nor another client's, and is closed when a write takes longer than
+ * cdc.gateway.send-timeout.
  * Change messages carry their position as the event {@code id}, which browsers send back as {@code Last-Event-ID}.
  */
 final class SseOutlet implements Outlet {
@@ -38,10 +40,17 @@ final class SseOutlet implements Outlet {
 
     @Override
     public void close(int code, String reason) {
+        // completing waits for a write in progress: on the writers' pool, never the caller's thread
         try {
-            emitter.complete();
-        } catch (RuntimeException e) {
-            // already gone
+            writers.execute(() -> {
+                try {
+                    emitter.complete();
+                } catch (RuntimeException e) {
+                    // already gone
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
         }
     }
 

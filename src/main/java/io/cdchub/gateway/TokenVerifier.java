@@ -98,9 +98,9 @@ public class TokenVerifier {
         } catch (ParseException e) {
             throw new AuthenticationException("the token is not a JWT");
         } catch (BadJOSEException e) {
-            throw new AuthenticationException("the token was refused: " + e.getMessage());
+            throw new AuthenticationException(refusal(e));
         } catch (JOSEException e) {
-            throw new AuthenticationException("the token could not be checked: " + e.getMessage());
+            throw new AuthenticationException("the token could not be checked");
         }
         List<Pattern> topics = new ArrayList<>();
         for (String granted : strings(claims.getClaim(settings.jwt().topicsClaim()))) {
@@ -108,13 +108,43 @@ public class TokenVerifier {
         }
         List<String> rowValues = null;
         if (settings.rowFilter().enabled()) {
-            rowValues = strings(claims.getClaim(settings.rowFilter().claim()));
+            rowValues = values(claims.getClaim(settings.rowFilter().claim()));
             if (rowValues.isEmpty()) {
                 throw new AuthenticationException("the token has no '" + settings.rowFilter().claim() + "' claim, which the row-level rule needs");
             }
         }
         String subject = claims.getSubject() == null ? "unnamed" : claims.getSubject();
-        return new GatewayPrincipal(subject, false, List.copyOf(topics), rowValues);
+        long expiresAt = claims.getExpirationTime() == null ? 0 : claims.getExpirationTime().getTime();
+        return new GatewayPrincipal(subject, false, List.copyOf(topics), rowValues, expiresAt);
+    }
+
+    /**
+     * Why a token was refused, without what the gateway expects (issuer, audience, keys): Nimbus's messages name the
+     * expected issuer, which a 401 must not tell whoever asks.
+     */
+    private static String refusal(BadJOSEException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.startsWith("Expired JWT")) {
+            return "the token was refused: it has expired";
+        }
+        if (message.startsWith("JWT before use time")) {
+            return "the token was refused: it is not valid yet (nbf)";
+        }
+        if (message.startsWith("JWT missing required claims")) {
+            return "the token was refused: it lacks a required claim (exp, or iss/aud when the gateway checks them)";
+        }
+        if (e instanceof com.nimbusds.jwt.proc.BadJWTException) {
+            return "the token was refused: its issuer or audience is not accepted";
+        }
+        return "the token was refused: its signature is not valid, or it was not signed with a key or algorithm the gateway accepts";
+    }
+
+    /** The row-level claim's values: an array's members, or a string or number as one value (never split on spaces). */
+    private static List<String> values(Object claim) {
+        if (claim instanceof Collection<?>) {
+            return strings(claim);
+        }
+        return claim == null || claim.toString().isBlank() ? List.of() : List.of(claim.toString());
     }
 
     /** Without a token there is no claim value: under a row-level rule an anonymous client gets no rows. */

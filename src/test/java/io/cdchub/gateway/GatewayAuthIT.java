@@ -60,6 +60,41 @@ class GatewayAuthIT {
     }
 
     @Test
+    void the401DoesNotNameTheExpectedIssuer() throws Exception {
+        String token = Tokens.hs256(Tokens.claims(List.of(ORDERS)).issuer("https://evil.test").build());
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + portA() + "/ws/stream?token=" + token)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.body()).doesNotContain(Tokens.ISSUER).doesNotContain(Tokens.AUDIENCE);
+    }
+
+    @Test
+    void aTokenInTheSubprotocolHeaderKeepsItOutOfTheUrl() throws Exception {
+        try (WsClient client = WsClient.connectWithSubprotocol(portA(), Tokens.granting(ORDERS))) {
+            assertThat(client.socket.getSubprotocol()).isEqualTo("cdc-hub");
+            client.subscribe("orders");
+            assertThat(client.next("subscribed")).isNotNull();
+            int id = IDS.incrementAndGet();
+            sql("INSERT INTO gw.orders VALUES (" + id + ", 'new', 'acme', 1)");
+            assertThat(client.change(id).path("value").path("op").asText()).isEqualTo("c");
+        }
+    }
+
+    @Test
+    void anUnknownTopicAndAForbiddenOneGetTheSameAnswer() throws Exception {
+        try (WsClient client = WsClient.connect(portA(), Tokens.granting(ORDERS))) {
+            client.subscribe("gw.gw.no_such_table");
+            JsonNode unknown = client.next("error");
+            client.subscribe(GatewayTestApps.BULK);
+            JsonNode forbidden = client.next("error");
+            assertThat(unknown.path("code").asText()).isEqualTo("forbidden-or-unknown");
+            assertThat(forbidden.path("code").asText()).isEqualTo("forbidden-or-unknown");
+            assertThat(unknown.path("message").asText().replace("gw.gw.no_such_table", "X"))
+                    .isEqualTo(forbidden.path("message").asText().replace(GatewayTestApps.BULK, "X"));
+        }
+    }
+
+    @Test
     void rs256AndEs256TokensAreCheckedWithTheJwksKeys() throws Exception {
         for (String token : List.of(Tokens.rs256(Tokens.claims(List.of(ORDERS)).build()), Tokens.es256(Tokens.claims(List.of(ORDERS)).build()))) {
             try (WsClient client = WsClient.connect(portA(), token)) {
@@ -88,12 +123,12 @@ class GatewayAuthIT {
             assertThat(client.next("subscribed").path("kafkaTopics").path("orders").asText()).isEqualTo(ORDERS);
             client.subscribe(GatewayTestApps.BULK);
             JsonNode forbidden = client.next("error");
-            assertThat(forbidden.path("code").asText()).isEqualTo("forbidden-topic");
+            assertThat(forbidden.path("code").asText()).isEqualTo("forbidden-or-unknown");
         }
         // no topics claim: nothing may be read
         try (WsClient client = WsClient.connect(portA(), Tokens.hs256(Tokens.claims(null).build()))) {
             client.subscribe("orders");
-            assertThat(client.next("error").path("code").asText()).isEqualTo("forbidden-topic");
+            assertThat(client.next("error").path("code").asText()).isEqualTo("forbidden-or-unknown");
         }
     }
 }

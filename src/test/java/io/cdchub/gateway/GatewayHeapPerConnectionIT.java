@@ -60,6 +60,8 @@ class GatewayHeapPerConnectionIT {
         settings.put("cdc.gateway.enabled", "true");
         settings.put("cdc.gateway.jwt.secret", Tokens.SECRET);
         settings.put("cdc.gateway.topics", TOPIC);
+        // every client uses the same token (one subject): no per-subject limit here
+        settings.put("cdc.gateway.max-connections-per-subject", "0");
         String extra = System.getProperty("cdc.bench.heap.settings", "");
         for (String setting : extra.split(",")) {
             if (setting.contains("=")) {

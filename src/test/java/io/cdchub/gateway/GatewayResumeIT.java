@@ -139,7 +139,7 @@ class GatewayResumeIT {
         // refusals come before the stream, as HTTP statuses
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base)).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base.replace("topics=orders", "topics=nope") + "&token=" + token)).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+                HttpResponse.BodyHandlers.ofString()).statusCode()).as("unknown, and not granted: the same as forbidden").isEqualTo(403);
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base.replace("topics=orders", "topics=realtime_prices") + "&token=" + token)).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
     }

@@ -33,7 +33,7 @@ class GatewayUnitsTest {
     static GatewayProperties settings(boolean allowAnonymous, GatewayProperties.Jwt jwt, int buffer, String overflow) {
         return new GatewayProperties(true, List.of(), null, Map.of("prices", "cdc.commodity_prices"), allowAnonymous, jwt,
                 new GatewayProperties.RowFilter("", ""), buffer, overflow, Duration.ofSeconds(30), 100, 10, 10, 65536, 10000,
-                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(90));
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(90), "", Duration.ofHours(24), 1024, 2, 4, 64, org.springframework.util.unit.DataSize.ofMegabytes(8), org.springframework.util.unit.DataSize.ofMegabytes(512), 100, Duration.ZERO, List.of());
     }
 
     @Test
@@ -50,17 +50,17 @@ class GatewayUnitsTest {
         assertThatThrownBy(() -> settings(false, JWT, 0, "close")).hasMessageContaining("cdc.gateway.buffer");
         assertThatThrownBy(() -> settings(false, JWT, 10, "sometimes")).hasMessageContaining("cdc.gateway.overflow");
         assertThatThrownBy(() -> new GatewayProperties(true, List.of(), null, Map.of("x", "bad topic!"), false, JWT,
-                new GatewayProperties.RowFilter("", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(2)))
+                new GatewayProperties.RowFilter("", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(2), "", Duration.ofHours(24), 1024, 2, 4, 64, org.springframework.util.unit.DataSize.ofMegabytes(8), org.springframework.util.unit.DataSize.ofMegabytes(512), 100, Duration.ZERO, List.of()))
                 .hasMessageContaining("cdc.gateway.aliases.x");
         assertThatThrownBy(() -> new GatewayProperties(true, List.of(), null, Map.of(), false, JWT,
-                new GatewayProperties.RowFilter("tenant_id", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(2)))
+                new GatewayProperties.RowFilter("tenant_id", ""), 1, "close", Duration.ofSeconds(1), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(2), "", Duration.ofHours(24), 1024, 2, 4, 64, org.springframework.util.unit.DataSize.ofMegabytes(8), org.springframework.util.unit.DataSize.ofMegabytes(512), 100, Duration.ZERO, List.of()))
                 .hasMessageContaining("cdc.gateway.row-filter.column");
         assertThatThrownBy(() -> new GatewayProperties(true, List.of(), null, Map.of(), false, JWT,
                 new GatewayProperties.RowFilter("", ""), 1, "close", Duration.ofSeconds(30), 1, 1, 1, 1, 1, Duration.ZERO, Duration.ofSeconds(1),
-                Duration.ofSeconds(30))).hasMessageContaining("cdc.gateway.idle-timeout");
+                Duration.ofSeconds(30), "", Duration.ofHours(24), 1024, 2, 4, 64, org.springframework.util.unit.DataSize.ofMegabytes(8), org.springframework.util.unit.DataSize.ofMegabytes(512), 100, Duration.ZERO, List.of())).hasMessageContaining("cdc.gateway.idle-timeout");
         // off: nothing is checked
         assertThat(new GatewayProperties(false, null, null, null, false, none, new GatewayProperties.RowFilter("", ""), 0, null,
-                Duration.ZERO, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO).enabled()).isFalse();
+                Duration.ZERO, 0, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO, null, null, 0, 0, 0, 0, null, null, 0, null, null).enabled()).isFalse();
     }
 
     @Test
@@ -77,13 +77,17 @@ class GatewayUnitsTest {
         Map<TopicPartition, Long> next = new LinkedHashMap<>();
         next.put(new TopicPartition("cdc.public.orders", 0), 42L);
         next.put(new TopicPartition("cdc.commodity_prices", 3), 7L);
-        Position position = new Position(1234L, next);
-        Position back = Position.decode(position.encode());
-        assertThat(back).isEqualTo(position);
-        assertThat(position.encode()).matches("[A-Za-z0-9_-]+");
-        for (String bad : List.of("", "!!!", java.util.Base64.getUrlEncoder().encodeToString("v2;1;a:0:1".getBytes(StandardCharsets.UTF_8)),
-                java.util.Base64.getUrlEncoder().encodeToString("v1;1;a:-1:1".getBytes(StandardCharsets.UTF_8)))) {
-            assertThatThrownBy(() -> Position.decode(bad)).isInstanceOf(ProtocolException.class)
+        Position.Codec codec = new Position.Codec("a-resume-key-of-at-least-32-bytes-long!", 100, Duration.ofHours(1).toMillis());
+        String token = codec.encode(1234L, next);
+        Position back = codec.decode(token);
+        assertThat(back.sinceMs()).isEqualTo(1234L);
+        assertThat(back.next()).isEqualTo(next);
+        assertThat(token).matches("[A-Za-z0-9_-]+");
+        Position.Codec otherKey = new Position.Codec("", 100, Duration.ofHours(1).toMillis());
+        for (String bad : List.of("", "!!!", java.util.Base64.getUrlEncoder().encodeToString("v2;1;1;a:0:1".getBytes(StandardCharsets.UTF_8)),
+                java.util.Base64.getUrlEncoder().encodeToString("v1;1;a:-1:1".getBytes(StandardCharsets.UTF_8)), otherKey.encode(1L, next),
+                token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BA" : "AA"))) {
+            assertThatThrownBy(() -> codec.decode(bad)).isInstanceOf(ProtocolException.class)
                     .satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo("invalid-resume"));
         }
     }

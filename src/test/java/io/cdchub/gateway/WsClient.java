@@ -34,10 +34,17 @@ final class WsClient implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
 
     private WsClient(URI uri, String bearer, boolean reading) {
+        this(uri, bearer, reading, null);
+    }
+
+    private WsClient(URI uri, String bearer, boolean reading, String subprotocolToken) {
         this.reading = reading;
         WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (bearer != null) {
             builder.header("Authorization", "Bearer " + bearer);
+        }
+        if (subprotocolToken != null) {
+            builder.subprotocols("cdc-hub", "bearer." + subprotocolToken);
         }
         socket = builder.buildAsync(uri, new Listener()).orTimeout(20, TimeUnit.SECONDS).join();
     }
@@ -49,6 +56,11 @@ final class WsClient implements AutoCloseable {
 
     static WsClient connectWithHeader(int port, String token) {
         return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws/stream"), token, true);
+    }
+
+    /** Connects as a browser can: the token as the subprotocol bearer.JWT beside cdc-hub, not in the URL. */
+    static WsClient connectWithSubprotocol(int port, String token) {
+        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws/stream"), null, true, token);
     }
 
     /** A client that does not read until {@link #startReading()}. */

@@ -179,6 +179,11 @@ class LivePageIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(redirect.statusCode()).isEqualTo(302);
         assertThat(redirect.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/live/?topics=a"));
+        // a token is moved into the fragment, which browsers never send: not in a URL a proxy or access log sees
+        HttpResponse<String> withToken = http.send(HttpRequest.newBuilder(URI.create(base + "/live?token=abc.def.ghi&topics=a")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(withToken.statusCode()).isEqualTo(302);
+        assertThat(withToken.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/live/?topics=a#token=abc.def.ghi"));
         HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/live/")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
