@@ -420,6 +420,7 @@ spec:
             - name: CDC_GATEWAY_BUFFER
               value: {{ $root.Values.gateway.buffer | default 1000 | int | quote }}
             {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_GATEWAY_JWT_SECRET" "key" $root.Values.credentials.keys.gatewayJwtSecret "optional" true) | nindent 12 }}
+            {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_GATEWAY_RESUME_KEY" "key" $root.Values.credentials.keys.gatewayResumeKey "optional" true) | nindent 12 }}
             {{- end }}
             {{- if $root.Values.redis.host }}
             - name: SPRING_DATA_REDIS_HOST

@@ -464,6 +464,9 @@ class HelmChartTest {
         assertThat(value(workersEnv, "CDC_GATEWAY_MAX_CONNECTIONS")).isEqualTo("20000");
         assertSecretRef(workersEnv, "CDC_GATEWAY_JWT_SECRET", FULLNAME + "-credentials", "gateway-jwt-secret", true);
         assertThat(r.get(Secret.class, FULLNAME + "-credentials").getData()).containsKey("gateway-jwt-secret");
+        // every replica signs and checks resume positions with the same key, generated when none is given
+        assertSecretRef(workersEnv, "CDC_GATEWAY_RESUME_KEY", FULLNAME + "-credentials", "gateway-resume-key", true);
+        assertThat(r.get(Secret.class, FULLNAME + "-credentials").getData().get("gateway-resume-key")).isNotBlank();
         assertThat(value(sourceEnv, "CDC_GATEWAY_ENABLED")).as("the gateway stays off in the source").isEqualTo("false");
         assertThat(sourceEnv).doesNotContainKey("CDC_GATEWAY_JWT_SECRET");
 
