@@ -87,17 +87,18 @@ public class WebhookJob {
         List<Map<String, Object>> keys = new ArrayList<>();
         for (AggregationEvent event : events) {
             try {
-                JsonNode envelope = WindowEvents.JSON.readTree(event.value());
-                String op = envelope.path("op").asText();
-                String table = envelope.path("source").path("schema").asText() + "." + envelope.path("source").path("table").asText();
+                io.cdchub.change.ChangeEvent envelope = io.cdchub.change.ChangeEvent.read(
+                        event.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), event.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+                String op = java.util.Objects.toString(envelope.op(), "");
+                String table = java.util.Objects.toString(envelope.schema(), "") + "." + java.util.Objects.toString(envelope.table(), "");
                 perOp.merge(op, 1, Integer::sum);
                 perTable.merge(table, 1, Integer::sum);
                 Map<String, Object> key = new LinkedHashMap<>();
                 key.put("table", table);
                 key.put("op", op);
-                key.put("key", WindowEvents.JSON.readTree(event.key()));
+                key.put("key", envelope.keyTree());
                 keys.add(key);
-            } catch (JsonProcessingException e) {
+            } catch (io.cdchub.change.UnreadableChangeException e) {
                 throw new NotAChangeEventException("event " + event.topic() + "@" + event.offset() + " is not JSON");
             }
         }

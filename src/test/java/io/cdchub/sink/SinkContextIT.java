@@ -47,6 +47,9 @@ import org.springframework.test.context.ContextConfiguration;
 @ContextConfiguration(initializers = {RealServers.class, SinkContextIT.SinkServers.class})
 abstract class SinkContextIT {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    SinkRunners runners;
+
     static final String DB = RealServers.DATABASE;
     static final String CLICKHOUSE_DB = "sinks_it";
     static final String DLQ = "sit.dlq";
