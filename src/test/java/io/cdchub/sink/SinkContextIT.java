@@ -43,6 +43,11 @@ import org.springframework.test.context.ContextConfiguration;
     "cdc.sink.elasticsearch.linger-ms=100",
     "cdc.sink.elasticsearch.templates=config/elasticsearch",
     "cdc.sink.elasticsearch.indices.renamed_for_search=search-renamed",
+    // the contract's renamed topics, named like the quick start's cdc.commodity_prices (SinkContractIT)
+    "cdc.topic-rename.contract_clickhouse_renamed=sit.contract_clickhouse_renamed",
+    "cdc.topic-rename.contract_elasticsearch_renamed=sit.contract_elasticsearch_renamed",
+    // a user's own route into a built-in sink (UserSinkRouteIT)
+    "cdc.routes.dir=src/test/resources/user-sink-routes",
 })
 @ContextConfiguration(initializers = {RealServers.class, SinkContextIT.SinkServers.class})
 abstract class SinkContextIT {
@@ -81,6 +86,11 @@ abstract class SinkContextIT {
                 "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
                 "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)");
+        for (String sink : SinkContractIT.SINKS) {
+            for (String scenario : SinkContractIT.SCENARIOS) {
+                pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + SinkContractIT.table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");
+            }
+        }
         ClickHouseServer ch = ClickHouseServer.shared();
         ch.query("CREATE DATABASE IF NOT EXISTS " + CLICKHOUSE_DB);
         // a table made by the user, used as it is: fewer columns than PostgreSQL, its own names and engine settings
