@@ -102,7 +102,7 @@ public final class ChangeEvent {
         this.afterFields = afterFields;
     }
 
-    /** The consumed Kafka record (its exchange in the batch). */
+    /** The consumed Kafka record (its exchange in the batch); null for an event from {@link #read}. */
     public Exchange record() {
         return record;
     }
@@ -117,7 +117,7 @@ public final class ChangeEvent {
         return table;
     }
 
-    /** c, u, d or r. */
+    /** c, u, d or r ({@link #read}: whatever string the envelope has, or null). */
     public String op() {
         return op;
     }
