@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,7 +23,7 @@ import org.springframework.stereotype.Component;
  * runner, consumer group and offsets of its own. Also the home of each sink's {@link SinkMetrics}.
  */
 @Component("sinkRunners")
-public class SinkRunners implements DisposableBean {
+public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
 
     /** Exchange property: the name of the sink the route writes to ({@link Sink#name()}). */
     public static final String SINK = "cdc.sink.name";
@@ -41,6 +42,12 @@ public class SinkRunners implements DisposableBean {
         this.deadLetters = deadLetters;
         this.registry = registry;
         this.lag = lag;
+    }
+
+    /** Registers every enabled sink's meters at start-up, so they exist (at zero) before its route's first batch. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        sinks.forEach(sink -> metrics(sink.name()));
     }
 
     /** The route step {@code write-to-sink}: converts and writes the batch through the route's runner. */

@@ -59,6 +59,18 @@ abstract class SinkContextIT {
     static final String CLICKHOUSE_DB = "sinks_it";
     static final String DLQ = "sit.dlq";
 
+    /**
+     * The sinks that run {@link SinkContractIT}: each gets a table per scenario, and a renamed topic. Declared here, before
+     * the static block that creates the tables (a subclass's constants are not initialised yet when this class is).
+     */
+    static final List<String> CONTRACT_SINKS = List.of("clickhouse", "elasticsearch");
+    static final List<String> CONTRACT_SCENARIOS = List.of("replay", "outage", "refused", "evolving", "renamed");
+
+    /** The source table of a sink's contract scenario. */
+    static String table(String sink, String scenario) {
+        return "contract_" + sink + "_" + scenario;
+    }
+
     /** Points the sinks at the shared test servers. */
     static class SinkServers implements ApplicationContextInitializer<ConfigurableApplicationContext> {
         @Override
@@ -86,9 +98,9 @@ abstract class SinkContextIT {
                 "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
                 "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)");
-        for (String sink : SinkContractIT.SINKS) {
-            for (String scenario : SinkContractIT.SCENARIOS) {
-                pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + SinkContractIT.table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");
+        for (String sink : CONTRACT_SINKS) {
+            for (String scenario : CONTRACT_SCENARIOS) {
+                pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");
             }
         }
         ClickHouseServer ch = ClickHouseServer.shared();

@@ -21,14 +21,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract every sink passes, on its real target (README "Adding a sink"): a subclass names the sink and says how to
  * read the target's current rows and how to stop and start the target. Each sink has tables of its own,
- * {@code sinks.contract_<sink>_<scenario>} ({@link SinkContextIT} creates them for the sinks in {@link #SINKS}), so the
+ * {@code sinks.contract_<sink>_<scenario>} ({@link SinkContextIT} creates them for the sinks in {@code CONTRACT_SINKS}), so the
  * sinks' tests never see each other's rows. Every table is {@code (id int PRIMARY KEY, name text NOT NULL, qty int)}.
  */
 abstract class SinkContractIT extends SinkContextIT {
 
-    /** The sinks that run the contract: each gets its tables, and a renamed topic for {@link #aRenamedTopicIsReadAtTheDefaults}. */
-    static final List<String> SINKS = List.of("clickhouse", "elasticsearch");
-    static final List<String> SCENARIOS = List.of("replay", "outage", "refused", "evolving", "renamed");
+    @org.springframework.beans.factory.annotation.Autowired
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     static final List<String> COLUMNS = List.of("name", "qty");
 
     /** The sink's name ({@link Sink#name()}). */
@@ -43,10 +43,6 @@ abstract class SinkContractIT extends SinkContextIT {
     abstract void stopTarget();
 
     abstract void startTarget();
-
-    static String table(String sink, String scenario) {
-        return "contract_" + sink + "_" + scenario;
-    }
 
     String table(String scenario) {
         return table(sink(), scenario);
@@ -76,6 +72,12 @@ abstract class SinkContractIT extends SinkContextIT {
 
     SinkMetrics metrics() {
         return runners.metrics(sink());
+    }
+
+    @Test
+    void theSinksMetersExistFromTheStart() {
+        assertThat(registry.find("cdc.sink.records.written").tag("sink", sink()).counter()).isNotNull();
+        assertThat(registry.find("cdc.sink.lag").tag("sink", sink()).gauge()).isNotNull();
     }
 
     @Test
