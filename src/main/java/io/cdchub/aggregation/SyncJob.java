@@ -1,15 +1,16 @@
 package io.cdchub.aggregation;
 
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdchub.change.ChangeEvent;
+import io.cdchub.change.UnreadableChangeException;
 import io.cdchub.connections.ClickHouseTargets;
 import io.cdchub.connections.ConnectionsProperties;
 import io.cdchub.connections.JdbcTargets;
@@ -28,13 +29,7 @@ import org.springframework.stereotype.Component;
 public class SyncJob {
 
     /** Debezium's placeholder for an unchanged TOASTed value: such a column is left as it is in the target. */
-    static final String UNAVAILABLE = "__debezium_unavailable_value";
-
-    // exact numbers, scale included (10.50 stays 10.50), also inside json/jsonb documents
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
+    static final String UNAVAILABLE = ChangeEvent.UNAVAILABLE_VALUE;
 
     private final JdbcTargets targets;
     private final ClickHouseTargets clickHouse;
@@ -59,21 +54,22 @@ public class SyncJob {
     static List<RowChange> changes(List<AggregationEvent> events) {
         List<RowChange> changes = new ArrayList<>(events.size());
         for (AggregationEvent event : events) {
+            ChangeEvent envelope;
+            JsonNode key;
             try {
-                JsonNode envelope = JSON.readTree(event.value());
-                JsonNode key = JSON.readTree(event.key());
-                if (!key.isObject()) {
-                    throw new NotAChangeEventException("key of " + event.topic() + "@" + event.offset() + " is not a JSON object");
-                }
-                String op = envelope.path("op").asText();
-                JsonNode source = envelope.path("source");
-                boolean delete = "d".equals(op);
-                Map<String, Object> row = delete ? null : values(envelope.path("after"), true);
-                changes.add(new RowChange(source.path("schema").asText(), source.path("table").asText(), delete, values(key, false), row,
-                        source.path("lsn").asText("0")));
-            } catch (IOException e) {
+                envelope = ChangeEvent.read(event.key().getBytes(StandardCharsets.UTF_8), event.value().getBytes(StandardCharsets.UTF_8), 0);
+                key = envelope.keyTree();
+            } catch (UnreadableChangeException e) {
                 throw new NotAChangeEventException("event " + event.topic() + "@" + event.offset() + " is not JSON: " + e.getMessage());
             }
+            if (key == null || !key.isObject()) {
+                throw new NotAChangeEventException("key of " + event.topic() + "@" + event.offset() + " is not a JSON object");
+            }
+            boolean delete = "d".equals(envelope.op());
+            JsonNode after = envelope.after();
+            Map<String, Object> row = delete ? null : values(after == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : after, true);
+            changes.add(new RowChange(Objects.toString(envelope.schema(), ""), Objects.toString(envelope.table(), ""), delete, values(key, false), row,
+                    envelope.lsn() < 0 ? "0" : Long.toString(envelope.lsn())));
         }
         return changes;
     }

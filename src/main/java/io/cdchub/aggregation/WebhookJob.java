@@ -1,6 +1,11 @@
 package io.cdchub.aggregation;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,14 +20,11 @@ import io.cdchub.connections.ConnectionsProperties;
 import io.cdchub.connections.TargetRefusedException;
 import io.cdchub.connections.TargetUnavailableException;
 import io.cdchub.connections.WriteFence;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Job type {@code webhook}: POSTs a JSON summary of the window to the consumer's http(s) connection through the route
- * {@code aggregation-webhook} (Camel's HTTP component): window id and times, events, keys, counts per operation (of
+ * Job type {@code webhook}: POSTs a JSON summary of the window to the consumer's http(s) connection (the JDK's HTTP
+ * client, {@code cdc.aggregation.webhook-timeout-ms} for the answer): window id and times, events, keys, counts per operation (of
  * each key's latest change) and per table, and each key with its latest operation. 2xx is success; 400, 413 and 422
  * refuse the summary (run failed, events dead-lettered); any other status (401, 403, 404, 408, 429, 5xx...) or no
  * answer means the receiver is unavailable (retried with back-off, the window kept).
@@ -31,11 +33,12 @@ import org.springframework.stereotype.Component;
 public class WebhookJob {
 
     private final ConnectionsProperties connections;
-    private final ProducerTemplate producer;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final Duration timeout;
 
-    public WebhookJob(ConnectionsProperties connections, CamelContext camel) {
+    public WebhookJob(ConnectionsProperties connections, AggregationProperties aggregation) {
         this.connections = connections;
-        this.producer = camel.createProducerTemplate();
+        this.timeout = Duration.ofMillis(aggregation.webhookTimeoutMs());
     }
 
     /** Posts the window's summary, unless {@code fence} says the run lost its run lock (checked just before the request). */
@@ -45,23 +48,27 @@ public class WebhookJob {
             throw new TargetRefusedException("connection '" + definition.connectionId() + "' is not configured", null);
         }
         String body = summary(definition, windowId, meta, events);
-        Map<String, Object> headers = new LinkedHashMap<>();
-        headers.put(Exchange.HTTP_URI, connection.url());
-        headers.put(Exchange.HTTP_METHOD, "POST");
-        headers.put(Exchange.CONTENT_TYPE, "application/json");
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(connection.url())).timeout(timeout).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (IllegalArgumentException e) {
+            throw new TargetUnavailableException("webhook " + definition.connectionId() + ": " + e.getMessage(), e);
+        }
         if (!connection.username().isEmpty()) {
-            headers.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (connection.username() + ":" + connection.password()).getBytes(StandardCharsets.UTF_8)));
         }
         fence.check();
-        Exchange answer = producer.send("direct:aggregation-webhook", e -> {
-            e.getMessage().setHeaders(headers);
-            e.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
-        });
-        if (answer.getException() != null) {
-            throw new TargetUnavailableException("webhook " + definition.connectionId() + ": " + answer.getException().getMessage(), answer.getException());
+        int status;
+        try {
+            status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (java.io.IOException e) {
+            throw new TargetUnavailableException("webhook " + definition.connectionId() + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TargetUnavailableException("webhook " + definition.connectionId() + ": interrupted (stopping?)", e);
         }
-        int status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         if (status >= 200 && status < 300) {
             return;
         }
@@ -87,17 +94,18 @@ public class WebhookJob {
         List<Map<String, Object>> keys = new ArrayList<>();
         for (AggregationEvent event : events) {
             try {
-                JsonNode envelope = WindowEvents.JSON.readTree(event.value());
-                String op = envelope.path("op").asText();
-                String table = envelope.path("source").path("schema").asText() + "." + envelope.path("source").path("table").asText();
+                io.cdchub.change.ChangeEvent envelope = io.cdchub.change.ChangeEvent.read(
+                        event.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), event.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+                String op = java.util.Objects.toString(envelope.op(), "");
+                String table = java.util.Objects.toString(envelope.schema(), "") + "." + java.util.Objects.toString(envelope.table(), "");
                 perOp.merge(op, 1, Integer::sum);
                 perTable.merge(table, 1, Integer::sum);
                 Map<String, Object> key = new LinkedHashMap<>();
                 key.put("table", table);
                 key.put("op", op);
-                key.put("key", WindowEvents.JSON.readTree(event.key()));
+                key.put("key", envelope.keyTree());
                 keys.add(key);
-            } catch (JsonProcessingException e) {
+            } catch (io.cdchub.change.UnreadableChangeException e) {
                 throw new NotAChangeEventException("event " + event.topic() + "@" + event.offset() + " is not JSON");
             }
         }

@@ -32,9 +32,9 @@ public class WindowEvents {
             return null;
         }
         String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
-        String foreignForm = io.cdchub.sink.SinkHeaderFilterStrategy.foreignForm(message);
+        String foreignForm = io.cdchub.change.ChangeEvent.foreignForm(message);
         if (foreignForm != null) {
-            throw new NotAChangeEventException(io.cdchub.sink.SinkHeaderFilterStrategy.foreignFormReason(topic, foreignForm));
+            throw new NotAChangeEventException(io.cdchub.change.ChangeEvent.foreignFormReason(topic, foreignForm));
         }
         Integer partition = message.getHeader(KafkaConstants.PARTITION, Integer.class);
         Long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
@@ -43,21 +43,20 @@ public class WindowEvents {
         if (key == null || key.isBlank()) {
             throw new NotAChangeEventException("record has no key: a window keeps the latest change per primary key, so keyless records cannot be aggregated");
         }
-        JsonNode envelope;
+        io.cdchub.change.ChangeEvent envelope;
         try {
-            envelope = JSON.readTree(value);
-        } catch (IOException e) {
-            throw new NotAChangeEventException("value is not JSON: " + e.getMessage());
+            envelope = io.cdchub.change.ChangeEvent.read(null, value, 0);
+        } catch (io.cdchub.change.UnreadableChangeException e) {
+            throw new NotAChangeEventException("value is " + e.getMessage());
         }
-        if (envelope == null || !envelope.isObject() || !envelope.path("op").isTextual()) {
+        if (envelope.op() == null) {
             throw new NotAChangeEventException("value is not a Debezium change event (no \"op\")");
         }
-        JsonNode lsn = envelope.path("source").path("lsn");
-        if (!lsn.isIntegralNumber() || lsn.asLong() < 0) {
+        if (envelope.lsn() < 0) {
             throw new NotAChangeEventException("change event has no source.lsn");
         }
         return new AggregationEvent(topic, partition == null ? 0 : partition, offset == null ? -1 : offset, key,
-                lsn.bigIntegerValue().toString(), new String(value, StandardCharsets.UTF_8));
+                Long.toString(envelope.lsn()), new String(value, StandardCharsets.UTF_8));
     }
 
     static String stored(AggregationEvent event) {

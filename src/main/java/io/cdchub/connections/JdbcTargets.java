@@ -9,10 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.sql.SqlConstants;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,36 +20,25 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Applies net row changes to a JDBC target in one transaction: batched dialect-specific upserts
  * (PostgreSQL {@code ON CONFLICT ... DO UPDATE}, MariaDB/MySQL {@code ON DUPLICATE KEY UPDATE}) and deletes by key,
- * table and column names validated and quoted, every value a bound parameter. Each statement goes through camel-sql
- * (route {@code aggregation-sql}: the statement in the {@code CamelSqlQuery} header, its rows' parameters as the body,
- * {@code batch=true}), sent with a ProducerTemplate on this thread inside a Spring {@link TransactionTemplate} on the
- * connection's DataSource: camel-sql's JdbcTemplate takes its connection through DataSourceUtils, so every statement of
- * a window joins that one transaction and a failing statement rolls back the ones before it (the route sets
- * {@code batchAutoCommitDisabled=false}: by default camel-sql commits each batch itself). One small pool per
- * connection, made on first use (so a target that is down never stops start-up) and bound in Camel's registry as
- * {@code cdcTargetDataSource-<id>}: the route's endpoint names that bean, so camel-sql and the transaction manager use
- * the very same DataSource instance.
+ * table and column names validated and quoted, every value a bound parameter. Each statement is one JDBC batch
+ * ({@link JdbcTemplate#batchUpdate(String, List)}) on this thread inside a Spring {@link TransactionTemplate} on the
+ * connection's DataSource: the JdbcTemplate takes its connection through DataSourceUtils, so every statement of a
+ * window joins that one transaction and a failing statement rolls back the ones before it. One small pool per
+ * connection, made on first use (so a target that is down never stops start-up).
  */
 @Component
 public class JdbcTargets implements DisposableBean {
 
-    /** Header naming the connection's DataSource bean, for the route's {@code toD}. */
-    static final String DATA_SOURCE_HEADER = "CdcTargetDataSource";
-
     private final ConnectionsProperties properties;
-    private final CamelContext camel;
-    private final ProducerTemplate producer;
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
     /** Array columns per connection and target table (PostgreSQL). */
     private final Map<String, java.util.Set<String>> arrayColumns = new ConcurrentHashMap<>();
 
-    public JdbcTargets(ConnectionsProperties properties, CamelContext camel) {
+    public JdbcTargets(ConnectionsProperties properties) {
         this.properties = properties;
-        this.camel = camel;
-        this.producer = camel.createProducerTemplate();
     }
 
-    private record Target(String beanName, HikariDataSource dataSource, JdbcTemplate jdbc, TransactionTemplate transaction) {
+    private record Target(HikariDataSource dataSource, JdbcTemplate jdbc, TransactionTemplate transaction) {
     }
 
     /**
@@ -110,20 +95,10 @@ public class JdbcTargets implements DisposableBean {
 
     /** One statement with all its rows as one JDBC batch, on this thread (so inside the caller's transaction). */
     private void send(String connectionId, Target target, Statement statement) {
-        Exchange answer = producer.send("direct:aggregation-sql", exchange -> {
-            exchange.getMessage().setHeader(SqlConstants.SQL_QUERY, statement.sql());
-            exchange.getMessage().setHeader(DATA_SOURCE_HEADER, target.beanName());
-            exchange.getMessage().setBody(statement.rows());
-        });
-        Exception failure = answer.getException();
-        if (failure != null) {
-            // camel-sql throws Spring's DataAccessException (Camel may wrap it): classify the JDBC failure itself
-            for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
-                if (t instanceof DataAccessException dataAccess) {
-                    throw classify(connectionId, dataAccess);
-                }
-            }
-            throw classify(connectionId, failure);
+        try {
+            target.jdbc().batchUpdate(statement.sql(), statement.rows());
+        } catch (DataAccessException e) {
+            throw classify(connectionId, e);
         }
     }
 
@@ -263,10 +238,8 @@ public class JdbcTargets implements DisposableBean {
             config.addDataSourceProperty("permitMysqlScheme", "true");
         }
         HikariDataSource dataSource = new HikariDataSource(config);
-        String beanName = "cdcTargetDataSource-" + id;
-        camel.getRegistry().bind(beanName, javax.sql.DataSource.class, dataSource);
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        return new Target(beanName, dataSource, jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
+        return new Target(dataSource, jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
     }
 
     /**

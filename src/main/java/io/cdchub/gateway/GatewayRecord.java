@@ -61,18 +61,14 @@ public record GatewayRecord(TopicPartition partition, long offset, String op, Js
      * Parses a consumed record.
      *
      * @return the record, or null for a tombstone (the delete before it already told clients)
-     * @throws IllegalArgumentException when the value is not a JSON object
+     * @throws IllegalArgumentException when the value is not a JSON object ({@link io.cdchub.change.UnreadableChangeException})
      */
     public static GatewayRecord parse(String topic, int partition, long offset, byte[] keyBytes, byte[] value, long recordTimestamp) {
         if (value == null) {
             return null;
         }
-        JsonNode envelope;
-        try {
-            envelope = JSON.readTree(value);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
-        }
+        // the envelope is read by the one change-event parser (strict about trailing bytes: the value is embedded as it is)
+        io.cdchub.change.ChangeEvent envelope = io.cdchub.change.ChangeEvent.read(keyBytes, value, recordTimestamp);
         String keyJson = "null";
         JsonNode key = null;
         if (keyBytes != null) {
@@ -85,18 +81,12 @@ public record GatewayRecord(TopicPartition partition, long offset, String op, Js
                 keyJson = JSON.getNodeFactory().textNode(keyText).toString();
             }
         }
-        if (envelope == null || !envelope.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
-        String op = envelope.path("op").isTextual() ? envelope.get("op").asText() : null;
-        JsonNode row = "d".equals(op) ? envelope.get("before") : envelope.get("after");
-        if (row != null && !row.isObject()) {
-            row = null;
-        }
+        String op = envelope.op();
+        JsonNode row = "d".equals(op) ? envelope.before() : envelope.after();
         if ("d".equals(op) && row == null && key != null && key.isObject()) {
             row = key; // a delete without a before image still names its key columns
         }
-        long commitMs = envelope.path("source").path("ts_ms").asLong(envelope.path("ts_ms").asLong(recordTimestamp));
+        long commitMs = envelope.sourceTsMs();
         StringBuilder frame = new StringBuilder(value.length + 128);
         frame.append("{\"topic\":\"");
         JsonStringEncoder.getInstance().quoteAsString(topic, frame);

@@ -7,8 +7,8 @@ import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 
 /**
- * {@code clickhouse} (with {@code cdc.sink.clickhouse.enabled}): {@code SELECT 1} through the sink's own client
- * and route (same address, credentials and database), within {@code cdc.health.timeout}; DOWN too while the sink's
+ * {@code clickhouse} (with {@code cdc.sink.clickhouse.enabled}): {@code SELECT 1} through a client like the sink's
+ * (same address, credentials and database), within {@code cdc.health.timeout}; DOWN too while the sink's
  * inserts fail and are retried.
  */
 public class ClickHouseHealthIndicator extends AbstractHealthIndicator {

@@ -64,10 +64,9 @@ public class OperationsConfiguration {
     static class ClickHouseOperations {
 
         @Bean
-        ClickHouseHealthIndicator clickhouseHealthIndicator(CamelContext camel, SinkProperties sinks, HealthProperties health,
-                org.springframework.beans.factory.ObjectProvider<io.cdchub.sink.clickhouse.ClickHouseSink> sink) {
-            return new ClickHouseHealthIndicator(new ClickHouseClient(camel, sinks.clickhouse()), sinks.clickhouse().url(), health.timeout(),
-                    () -> sink.stream().map(s -> s.metrics().outage()).filter(java.util.Objects::nonNull).findFirst().orElse(null));
+        ClickHouseHealthIndicator clickhouseHealthIndicator(SinkProperties sinks, HealthProperties health, io.cdchub.sink.SinkRunners runners) {
+            return new ClickHouseHealthIndicator(new ClickHouseClient(sinks.clickhouse()), sinks.clickhouse().url(), health.timeout(),
+                    () -> runners.outage(io.cdchub.sink.clickhouse.ClickHouseSink.NAME));
         }
     }
 
@@ -77,9 +76,8 @@ public class OperationsConfiguration {
 
         @Bean
         ElasticsearchHealthIndicator elasticsearchHealthIndicator(@Qualifier("elasticsearchSinkRestClient") RestClient client,
-                HealthProperties health, org.springframework.beans.factory.ObjectProvider<io.cdchub.sink.search.ElasticsearchSink> sink) {
-            return new ElasticsearchHealthIndicator(client, health.timeout(),
-                    () -> sink.stream().map(s -> s.metrics().outage()).filter(java.util.Objects::nonNull).findFirst().orElse(null));
+                HealthProperties health, io.cdchub.sink.SinkRunners runners) {
+            return new ElasticsearchHealthIndicator(client, health.timeout(), () -> runners.outage(io.cdchub.sink.search.ElasticsearchSink.NAME));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.cdchub.sink;
 
+import io.cdchub.change.ChangeEvent;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;

@@ -3,6 +3,7 @@ package io.cdchub.sink;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import io.cdchub.change.ChangeEvent;
 import io.cdchub.source.ValueFormat;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.HeaderFilterStrategy;
@@ -31,21 +32,13 @@ public class SinkHeaderFilterStrategy implements HeaderFilterStrategy {
         return !(ValueFormat.HEADER.equals(headerName) && headerValue instanceof byte[] form && !Arrays.equals(form, CDC_HUB_FORM));
     }
 
-    /**
-     * The value form a consumed record declares when it is not cdc-hub's (which every built-in consumer reads), else
-     * null. Such a record must be refused, never read as if it were cdc-hub's.
-     */
+    /** The record's foreign value form, or null: {@link ChangeEvent#foreignForm}. */
     public static String foreignForm(org.apache.camel.Message message) {
-        Object form = message.getHeader(ValueFormat.HEADER);
-        if (form == null) {
-            return null;
-        }
-        return form instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(form);
+        return ChangeEvent.foreignForm(message);
     }
 
-    /** Why a record in a foreign form is refused, naming the setting that decides the form. */
+    /** {@link ChangeEvent#foreignFormReason}. */
     public static String foreignFormReason(String topic, String form) {
-        return "the record on " + topic + " is in the '" + form + "' value form (header " + ValueFormat.HEADER + "), and this consumer reads"
-                + " the cdc-hub form: publish the topic with cdc.source.value-format=cdc-hub (or value.format=cdc-hub for a connector)";
+        return ChangeEvent.foreignFormReason(topic, form);
     }
 }

@@ -99,6 +99,10 @@ public final class SinkMetrics {
         return written.count();
     }
 
+    public double alreadyAppliedCount() {
+        return alreadyApplied.count();
+    }
+
     public double failureCount() {
         return failures.count();
     }

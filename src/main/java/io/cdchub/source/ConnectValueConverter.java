@@ -114,7 +114,7 @@ import org.apache.kafka.connect.data.Struct;
 public final class ConnectValueConverter {
 
     /** Debezium's default placeholder for unchanged TOAST values. */
-    public static final String UNAVAILABLE_VALUE_PLACEHOLDER = "__debezium_unavailable_value";
+    public static final String UNAVAILABLE_VALUE_PLACEHOLDER = io.cdchub.change.ChangeEvent.UNAVAILABLE_VALUE;
 
     // Logical names handled by a dedicated conversion (switch labels must be constants).
     private static final String CONNECT_DECIMAL = "org.apache.kafka.connect.data.Decimal";

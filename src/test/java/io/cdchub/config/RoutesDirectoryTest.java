@@ -37,6 +37,10 @@ class RoutesDirectoryTest {
             assertThat(camel.getRoute("user-extra-route")).isNotNull();
             assertThat(camel.getRoute("dead-letter")).isNotNull();
             assertThat(camel.getRoute("postgres-to-kafka")).as("source disabled").isNull();
+            // the sinks are off by default: their routes, made from the kafka-to-sink template, do not exist
+            assertThat(camel.getRoute("kafka-to-clickhouse")).as("ClickHouse sink disabled").isNull();
+            assertThat(camel.getRoute("kafka-to-elasticsearch")).as("Elasticsearch sink disabled").isNull();
+            assertThat(((org.apache.camel.model.ModelCamelContext) camel).getRouteTemplateDefinition("kafka-to-sink")).as("the template is there for user routes").isNotNull();
         }
     }
 

@@ -14,7 +14,7 @@ public final class JdbcTargetsAccess {
 
     public static java.util.Map<String, String> clickHouseInserts(ConnectionsProperties.TargetConnection connection, List<RowChange> changes) {
         java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        ClickHouseTargets.inserts(connection, changes).forEach((sql, body) -> out.put(sql, body.toString()));
+        ClickHouseTargets.inserts(connection, changes).forEach((table, body) -> out.put("INSERT INTO " + table + " FORMAT JSONEachRow", body.toString()));
         return out;
     }
 

@@ -159,13 +159,13 @@ class ClickHouseSinkIT extends SinkContextIT {
         List<TopicWriter.Out> reversed = new ArrayList<>(replay);
         Collections.reverse(reversed);
         long changes = events.stream().filter(e -> !e.isTombstone()).count();
-        double writtenBefore = sink.metrics().writtenCount();
+        double writtenBefore = runners.metrics(ClickHouseSink.NAME).writtenCount();
 
         List<TopicWriter.Out> twice = new ArrayList<>(reversed);
         twice.addAll(replay);
         TopicWriter.write(topic("replay"), twice);
 
-        await("replay written").until(() -> sink.metrics().writtenCount() >= writtenBefore + 2 * changes && sink.metrics().lagValue() == 0);
+        await("replay written").until(() -> runners.metrics(ClickHouseSink.NAME).writtenCount() >= writtenBefore + 2 * changes && runners.metrics(ClickHouseSink.NAME).lagValue() == 0);
         assertThat(chRows(ch)).isEqualTo(expected);
     }
 
@@ -176,14 +176,14 @@ class ClickHouseSinkIT extends SinkContextIT {
         String ch = "SELECT id, name, qty FROM " + CLICKHOUSE_DB + ".outage_current ORDER BY id";
         await("outage table in ClickHouse").until(() -> chRows(ch), rows -> rows.equals(pgRows(pg)));
 
-        double failuresBefore = sink.metrics().failureCount();
+        double failuresBefore = runners.metrics(ClickHouseSink.NAME).failureCount();
         clickhouse().stop();
         try {
             for (int i = 2; i <= 50; i++) {
                 sql("INSERT INTO sinks.outage VALUES (" + i + ", 'during the outage', " + i + ")");
             }
             sql("UPDATE sinks.outage SET qty = -1 WHERE id = 1", "DELETE FROM sinks.outage WHERE id = 2");
-            await("the sink to meet the outage").until(() -> sink.metrics().failureCount() >= failuresBefore + 2);
+            await("the sink to meet the outage").until(() -> runners.metrics(ClickHouseSink.NAME).failureCount() >= failuresBefore + 2);
         } finally {
             clickhouse().start();
         }
@@ -270,7 +270,7 @@ class ClickHouseSinkIT extends SinkContextIT {
     @Test
     void aRequestCutShortIsAnOutageNotADataError() {
         clickhouse().query("CREATE TABLE IF NOT EXISTS " + CLICKHOUSE_DB + ".cut_short (id Int32, name Nullable(String)) ENGINE = MergeTree ORDER BY id");
-        ClickHouseClient client = new ClickHouseClient(camel, sinkProperties.clickhouse());
+        ClickHouseClient client = new ClickHouseClient(sinkProperties.clickhouse());
         // what the real server answers to a body that ends early (a connection or proxy cutting the request):
         // code 33 (CANNOT_READ_ALL_DATA) and 32 (ATTEMPT_TO_READ_AFTER_EOF). The rows are good: sent again whole, they go in.
         for (String cut : List.of("{\"id\":1,\"name\":\"a\"}\n{\"id\":12", "{\"id\":1,\"name\":\"a\"}\n{\"id\":")) {

@@ -116,7 +116,7 @@ class ElasticsearchSinkIT extends SinkContextIT {
         twice.addAll(replay);
         TopicWriter.write(topic("search_replay"), twice);
 
-        await("the replay consumed").until(() -> sink.metrics().lagValue() == 0 && es().documents("cdc-search_replay").size() == expected.size());
+        await("the replay consumed").until(() -> runners.metrics(ElasticsearchSink.NAME).lagValue() == 0 && es().documents("cdc-search_replay").size() == expected.size());
         await("still PostgreSQL's state").during(Duration.ofSeconds(2)).until(() -> esDocs("cdc-search_replay"), expected::equals);
         assertThat(sinkDeadLetters(topic("search_replay"))).isEmpty();
     }
@@ -126,14 +126,14 @@ class ElasticsearchSinkIT extends SinkContextIT {
         sql("INSERT INTO sinks.search_outage VALUES (1, 'before the outage', 1)");
         await("first document").until(() -> esDocs("cdc-search_outage"), d -> d.equals(pgDocs("search_outage")));
 
-        double failuresBefore = sink.metrics().failureCount();
+        double failuresBefore = runners.metrics(ElasticsearchSink.NAME).failureCount();
         es().stop();
         try {
             for (int i = 2; i <= 50; i++) {
                 sql("INSERT INTO sinks.search_outage VALUES (" + i + ", 'during the outage', " + i + ")");
             }
             sql("UPDATE sinks.search_outage SET qty = -1 WHERE id = 1", "DELETE FROM sinks.search_outage WHERE id = 2");
-            await("the sink to meet the outage").until(() -> sink.metrics().failureCount() >= failuresBefore + 2);
+            await("the sink to meet the outage").until(() -> runners.metrics(ElasticsearchSink.NAME).failureCount() >= failuresBefore + 2);
         } finally {
             es().start();
         }
@@ -192,7 +192,7 @@ class ElasticsearchSinkIT extends SinkContextIT {
      */
     void awaitTheSinkStuckBehind(String table, long committed, double failuresBefore) {
         Awaitility.await("the sink to meet the outage").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                .until(() -> sink.metrics().failureCount() >= failuresBefore + 3);
+                .until(() -> runners.metrics(ElasticsearchSink.NAME).failureCount() >= failuresBefore + 3);
         assertThat(sinkDeadLetters(topic(table))).isEmpty();
         assertThat(committedOffset(GROUP, topic(table))).isEqualTo(committed);
         assertThat(elasticsearchHealth()).isEqualTo(org.springframework.boot.actuate.health.Status.DOWN);
@@ -207,7 +207,7 @@ class ElasticsearchSinkIT extends SinkContextIT {
 
         // a read-only index (403 cluster_block_exception per item), as after a flood-stage disk watermark or an admin's block
         es().request("PUT", "/cdc-search_blocked/_settings", "{\"index.blocks.write\": true}");
-        double failuresBefore = sink.metrics().failureCount();
+        double failuresBefore = runners.metrics(ElasticsearchSink.NAME).failureCount();
         try {
             sql("INSERT INTO sinks.search_blocked VALUES (2, 'during the block', 2), (3, 'during the block', 3)",
                     "UPDATE sinks.search_blocked SET qty = 10 WHERE id = 1");
@@ -227,7 +227,7 @@ class ElasticsearchSinkIT extends SinkContextIT {
     void aMissingOrClosedIndexIsAnOutageNotADeadLetter() {
         // the index cannot be created (404 index_not_found_exception per item), as when an admin turned auto-creation off
         es().request("PUT", "/_cluster/settings", "{\"persistent\": {\"action.auto_create_index\": \"-cdc-search_missing,+*\"}}");
-        double failuresBefore = sink.metrics().failureCount();
+        double failuresBefore = runners.metrics(ElasticsearchSink.NAME).failureCount();
         try {
             sql("INSERT INTO sinks.search_missing VALUES (1, 'no index yet', 1), (2, 'no index yet', 2)");
             awaitTheSinkStuckBehind("search_missing", -1, failuresBefore);
@@ -240,7 +240,7 @@ class ElasticsearchSinkIT extends SinkContextIT {
 
         // a closed index (400 index_closed_exception per item)
         es().request("POST", "/cdc-search_missing/_close", null);
-        failuresBefore = sink.metrics().failureCount();
+        failuresBefore = runners.metrics(ElasticsearchSink.NAME).failureCount();
         try {
             sql("INSERT INTO sinks.search_missing VALUES (3, 'index closed', 3)", "DELETE FROM sinks.search_missing WHERE id = 1");
             awaitTheSinkStuckBehind("search_missing", committed, failuresBefore);

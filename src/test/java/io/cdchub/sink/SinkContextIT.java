@@ -43,13 +43,33 @@ import org.springframework.test.context.ContextConfiguration;
     "cdc.sink.elasticsearch.linger-ms=100",
     "cdc.sink.elasticsearch.templates=config/elasticsearch",
     "cdc.sink.elasticsearch.indices.renamed_for_search=search-renamed",
+    // the contract's renamed topics, named like the quick start's cdc.commodity_prices (SinkContractIT)
+    "cdc.topic-rename.contract_clickhouse_renamed=sit.contract_clickhouse_renamed",
+    "cdc.topic-rename.contract_elasticsearch_renamed=sit.contract_elasticsearch_renamed",
+    // a user's own route into a built-in sink (UserSinkRouteIT)
+    "cdc.routes.dir=src/test/resources/user-sink-routes",
 })
 @ContextConfiguration(initializers = {RealServers.class, SinkContextIT.SinkServers.class})
 abstract class SinkContextIT {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    SinkRunners runners;
+
     static final String DB = RealServers.DATABASE;
     static final String CLICKHOUSE_DB = "sinks_it";
     static final String DLQ = "sit.dlq";
+
+    /**
+     * The sinks that run {@link SinkContractIT}: each gets a table per scenario, and a renamed topic. Declared here, before
+     * the static block that creates the tables (a subclass's constants are not initialised yet when this class is).
+     */
+    static final List<String> CONTRACT_SINKS = List.of("clickhouse", "elasticsearch");
+    static final List<String> CONTRACT_SCENARIOS = List.of("replay", "outage", "refused", "evolving", "renamed");
+
+    /** The source table of a sink's contract scenario. */
+    static String table(String sink, String scenario) {
+        return "contract_" + sink + "_" + scenario;
+    }
 
     /** Points the sinks at the shared test servers. */
     static class SinkServers implements ApplicationContextInitializer<ConfigurableApplicationContext> {
@@ -78,6 +98,11 @@ abstract class SinkContextIT {
                 "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
                 "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)");
+        for (String sink : CONTRACT_SINKS) {
+            for (String scenario : CONTRACT_SCENARIOS) {
+                pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");
+            }
+        }
         ClickHouseServer ch = ClickHouseServer.shared();
         ch.query("CREATE DATABASE IF NOT EXISTS " + CLICKHOUSE_DB);
         // a table made by the user, used as it is: fewer columns than PostgreSQL, its own names and engine settings

@@ -1,9 +1,11 @@
 package io.cdchub.sink;
 
+import io.cdchub.change.ChangeEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdchub.sink.clickhouse.ClickHouseTypes;
@@ -81,12 +83,29 @@ class SinkUnitsTest {
     }
 
     @Test
+    void theDefaultSubscriptionIsEveryChangeTopicOfTheSourceRenamedOnesIncluded() {
+        // the embedded quick start: commodity_prices renamed to cdc.commodity_prices (two parts, not three)
+        io.cdchub.change.ChangeTopicRule rule = new io.cdchub.change.ChangeTopicRule("cdc",
+                Map.of("commodity_prices", "cdc.commodity_prices", "public.audit", "audit-trail"), "cdc.dlq");
+        SinkSubscription all = SinkSubscription.of(List.of(), null, rule);
+        assertThat(all.matches("cdc.commodity_prices")).isTrue();
+        assertThat(all.matches("audit-trail")).isTrue();
+        assertThat(all.matches("cdc.public.customers")).isTrue();
+        assertThat(all.matches("cdc.dlq")).isFalse();
+        assertThat(all.matches("cdc.other_table")).isFalse(); // not renamed, not <prefix>.<schema>.<table>
+        assertThat(all.matches("cdcXcommodity_prices")).isFalse(); // the dots are taken literally
+        // a rename onto the dead-letter topic (a mistake) never makes a sink read its own dead letters
+        assertThat(new io.cdchub.change.ChangeTopicRule("cdc", Map.of("t", "cdc.dlq"), "cdc.dlq").isChangeTopic("cdc.dlq")).isFalse();
+    }
+
+    @Test
     void subscriptionsAreListsOrPatternsAndTheDefaultSkipsTheDeadLetterTopic() {
-        SinkSubscription all = SinkSubscription.of(List.of(), null, "cdc");
+        io.cdchub.change.ChangeTopicRule rule = new io.cdchub.change.ChangeTopicRule("cdc", Map.of(), "cdc.dlq");
+        SinkSubscription all = SinkSubscription.of(List.of(), null, rule);
         assertThat(all.isPattern()).isTrue();
         assertThat(all.matches("cdc.public.orders")).isTrue();
         assertThat(all.matches("cdc.dlq")).isFalse();
-        SinkSubscription listed = SinkSubscription.of(List.of("cdc.public.orders", "prices"), null, "cdc");
+        SinkSubscription listed = SinkSubscription.of(List.of("cdc.public.orders", "prices"), null, rule);
         assertThat(listed.topics()).isEqualTo("cdc.public.orders,prices");
         assertThat(listed.matches("prices")).isTrue();
     }

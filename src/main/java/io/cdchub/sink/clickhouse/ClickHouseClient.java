@@ -4,37 +4,55 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.SinkUnavailableException;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 
 /**
- * Talks to ClickHouse's HTTP interface through the {@code clickhouse-http} route (Camel's HTTP component):
- * statements as POST bodies, inserts as {@code INSERT ... FORMAT JSONEachRow} with a gzip body. A request
- * that does not get an answer, or a 5xx that is not about the data, is {@link SinkUnavailableException};
- * an answer refusing the request is {@link ClickHouseException}.
+ * The one ClickHouse client: ClickHouse's HTTP interface, through the JDK's HTTP client. Statements go as POST bodies,
+ * inserts as {@code INSERT ... FORMAT JSONEachRow} with a gzip body. A request that does not get an answer, or a 5xx that
+ * is not about the data, is {@link SinkUnavailableException}; an answer refusing the request is
+ * {@link ClickHouseException}. Used by the ClickHouse sink, its readiness check and the aggregation's ClickHouse
+ * connections ({@code io.cdchub.connections.ClickHouseTargets}).
  */
 public class ClickHouseClient {
 
-    static final String ENDPOINT = "direct:clickhouse-http";
-
     /**
-     * Settings on every request. Legal on 18.16 and current versions: skip fields the table does not have
-     * (a user-supplied table), parse ISO-8601 timestamps with fractions and 'Z'.
+     * Settings on every insert. Legal on 18.16 and current versions: parse ISO-8601 timestamps with fractions and 'Z'; and,
+     * when asked, skip fields the table does not have (a user-supplied table).
      */
-    private static final String INSERT_SETTINGS = "&input_format_skip_unknown_fields=1&date_time_input_format=best_effort";
+    private static final String INSERT_SETTINGS = "&date_time_input_format=best_effort";
+    private static final String SKIP_UNKNOWN_FIELDS = "&input_format_skip_unknown_fields=1";
 
-    private final ProducerTemplate producer;
+    private final HttpClient http;
+    private final URI url;
     private final String database;
     private final String authorization;
+    private final Duration requestTimeout;
 
-    public ClickHouseClient(CamelContext camel, SinkProperties.ClickHouse settings) {
-        this.producer = camel.createProducerTemplate();
-        this.database = settings.database();
-        String password = settings.password() == null ? "" : settings.password();
-        this.authorization = "Basic " + Base64.getEncoder().encodeToString((settings.username() + ":" + password).getBytes(StandardCharsets.UTF_8));
+    /**
+     * @param url      the HTTP interface, e.g. http://127.0.0.1:8123
+     * @param database the database names without one resolve in
+     * @param username a user for basic auth; empty: none
+     */
+    public ClickHouseClient(String url, String database, String username, String password, Duration requestTimeout) {
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        String base = url.endsWith("/") ? url : url + "/";
+        this.url = URI.create(base);
+        this.database = database;
+        this.authorization = username == null || username.isEmpty() ? null
+                : "Basic " + Base64.getEncoder().encodeToString((username + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** The sink's client. */
+    public ClickHouseClient(SinkProperties.ClickHouse settings) {
+        this(settings.url(), settings.database(), settings.username(), settings.password(), Duration.ofMillis(settings.requestTimeoutMs()));
     }
 
     public String database() {
@@ -46,39 +64,64 @@ public class ClickHouseClient {
         return send("database=" + encode(database), sql.getBytes(StandardCharsets.UTF_8), false);
     }
 
-    /** Inserts JSONEachRow lines into a table (a validated, quoted name). */
+    /** Inserts JSONEachRow lines into a table (a validated, quoted name), skipping fields the table does not have. */
     public void insert(String quotedTable, byte[] jsonEachRow) {
+        insert(quotedTable, jsonEachRow, true);
+    }
+
+    /**
+     * Inserts JSONEachRow lines into a table (a validated, quoted name, possibly {@code `db`.`table`}).
+     *
+     * @param skipUnknownFields whether a field the table does not have is skipped (else the insert is refused)
+     */
+    public void insert(String quotedTable, byte[] jsonEachRow, boolean skipUnknownFields) {
         String query = "INSERT INTO " + quotedTable + " FORMAT JSONEachRow";
-        send("database=" + encode(database) + "&query=" + encode(query) + INSERT_SETTINGS, jsonEachRow, true);
+        send("database=" + encode(database) + "&query=" + encode(query) + INSERT_SETTINGS + (skipUnknownFields ? SKIP_UNKNOWN_FIELDS : ""),
+                jsonEachRow, true);
     }
 
     private String send(String query, byte[] body, boolean gzip) {
-        Exchange answer = producer.send(ENDPOINT, exchange -> {
-            var message = exchange.getMessage();
-            message.setHeader(Exchange.HTTP_METHOD, "POST");
-            message.setHeader(Exchange.HTTP_QUERY, query);
-            message.setHeader("Authorization", authorization);
-            message.setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
-            if (gzip) {
-                message.setHeader(Exchange.CONTENT_ENCODING, "gzip"); // Camel's HTTP component compresses the body
-            }
-            message.setBody(body);
-        });
-        if (answer.getException() != null) {
-            throw new SinkUnavailableException("ClickHouse is unreachable: " + answer.getException().getMessage(), answer.getException());
+        HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve("?" + query))
+                .timeout(requestTimeout)
+                .header("Content-Type", "text/plain; charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzip ? gzip(body) : body));
+        if (gzip) {
+            request.header("Content-Encoding", "gzip");
         }
-        Integer status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        String text = answer.getMessage().getBody(String.class);
-        if (status != null && status == 200) {
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        HttpResponse<String> answer;
+        try {
+            answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new SinkUnavailableException("ClickHouse is unreachable: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("Interrupted while waiting for ClickHouse (stopping?)", e);
+        }
+        int status = answer.statusCode();
+        String text = answer.body();
+        if (status == 200) {
             return text == null ? "" : text;
         }
-        int code = ClickHouseException.codeOf(answer.getMessage().getHeader("X-ClickHouse-Exception-Code", String.class), text);
-        ClickHouseException refused = new ClickHouseException(status == null ? -1 : status, code, text == null ? "" : text.trim());
-        if (refused.isDataError() || refused.isSchemaError() || (status != null && status >= 400 && status < 500 && code > 0)) {
+        int code = ClickHouseException.codeOf(answer.headers().firstValue("X-ClickHouse-Exception-Code").orElse(null), text);
+        ClickHouseException refused = new ClickHouseException(status, code, text == null ? "" : text.trim());
+        if (refused.isDataError() || refused.isSchemaError() || (status >= 400 && status < 500 && code > 0)) {
             throw refused;
         }
         // no code (a proxy, an overloaded or starting server) or a server-side problem: try again later
         throw new SinkUnavailableException(refused.getMessage(), refused);
+    }
+
+    private static byte[] gzip(byte[] body) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.max(64, body.length / 4));
+        try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(out, 64 * 1024)) {
+            zip.write(body);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("Compressing into memory cannot fail", e);
+        }
+        return out.toByteArray();
     }
 
     static String encode(String value) {

@@ -1,5 +1,6 @@
 package io.cdchub.sink.clickhouse;
 
+import io.cdchub.change.ChangeEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.LocalDateTime;
@@ -15,20 +16,17 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
-import io.cdchub.sink.SinkBean;
-import io.cdchub.sink.SinkBatch;
-import io.cdchub.sink.SinkDeadLetters;
-import io.cdchub.sink.SinkMetrics;
-import io.cdchub.sink.SinkPipeline;
+import io.cdchub.sink.Sink;
 import io.cdchub.sink.SinkProperties;
-import io.cdchub.sink.SinkSubscription;
+import io.cdchub.sink.SinkRequest;
+import io.cdchub.sink.SinkRequestRefusedException;
 import io.cdchub.sink.SinkUnavailableException;
-import org.apache.camel.Exchange;
+import io.cdchub.sink.SinkWriteResult;
 
 /**
- * Writes a batch of change records to ClickHouse: one {@code INSERT ... FORMAT JSONEachRow} per table.
+ * The ClickHouse {@link Sink}: a batch of change events becomes one {@code INSERT ... FORMAT JSONEachRow} per table.
+ * The {@link io.cdchub.sink.SinkRunner} does the rest (route template {@code kafka-to-sink}, route {@code kafka-to-clickhouse}).
  *
  * <p><b>Idempotent by LSN.</b> Each row carries {@code _version} = the change's {@code source.lsn}, and
  * {@code ReplacingMergeTree(_version)} keeps, per primary key, the row with the highest version, so a
@@ -40,13 +38,14 @@ import org.apache.camel.Exchange;
  * <p><b>Deletes</b> write the key with {@code _is_deleted = 1} (and the old row's other columns when the table
  * sends them); {@code <table>_current} hides them. Tombstones are skipped.
  *
- * <p><b>Failures.</b> A record that is not a change event, or that ClickHouse refuses (a data error), is
- * dead-lettered alone: a refused insert is split in halves until the refused rows are isolated. A ClickHouse
- * that is down or answers 5xx makes the whole batch fail with {@link SinkUnavailableException}; the route
- * retries it with back-off and commits nothing until it is written.
+ * <p><b>Failures.</b> ClickHouse refuses an insert as a whole when one row is bad (a data error): that is a
+ * {@link SinkRequestRefusedException}, and the runner halves the insert until the refused rows are alone. A ClickHouse
+ * that is down or answers 5xx is {@link SinkUnavailableException}: the runner retries the batch, nothing committed.
+ * A table changed under the sink (a column dropped) is an outage too: its columns are read again on the retry.
  */
-public class ClickHouseSink extends SinkBean {
+public class ClickHouseSink implements Sink<byte[]> {
 
+    public static final String NAME = "clickhouse";
     public static final String ROUTE_ID = "kafka-to-clickhouse";
     private static final java.util.Set<String> SINK_COLUMNS = java.util.Set.of(ClickHouseTables.VERSION, ClickHouseTables.IS_DELETED,
             ClickHouseTables.OP, ClickHouseTables.SOURCE_TS_MS, ClickHouseTables.SYNCED_AT);
@@ -55,99 +54,72 @@ public class ClickHouseSink extends SinkBean {
     private final SinkProperties.ClickHouse settings;
     private final ClickHouseClient client;
     private final ClickHouseTables tables;
-    private final SinkDeadLetters deadLetters;
 
-    public ClickHouseSink(SinkProperties.ClickHouse settings, ClickHouseClient client, ClickHouseTables tables, SinkDeadLetters deadLetters,
-            SinkMetrics metrics, SinkSubscription subscription) {
-        super("clickhouse", metrics, subscription, settings.batchSize());
+    public ClickHouseSink(SinkProperties.ClickHouse settings, ClickHouseClient client, ClickHouseTables tables) {
         this.settings = settings;
         this.client = client;
         this.tables = tables;
-        this.deadLetters = deadLetters;
     }
 
-    /**
-     * Writes the batch (a list of consumed record exchanges): converted here, inserted by the sink's writer thread
-     * while the next batch is converted ({@link SinkPipeline}); the body is left as it is for the commit step.
-     */
-    public void write(Exchange batch) {
-        pipeline.write(batch, this::prepare, inserts -> inserts.forEach(insert -> insert(insert.table(), insert.rows())));
+    @Override
+    public String name() {
+        return NAME;
     }
 
-    private record Row(ChangeEvent event, byte[] line) {
-    }
-
-    private record Insert(ClickHouseTables.Table table, List<Row> rows) {
+    @Override
+    public String endpoint() {
+        return "clickhouse:" + client.database();
     }
 
     /** The batch's change events as one insert of JSONEachRow lines per table (tables created or extended first). */
-    private List<Insert> prepare(List<?> records) {
+    @Override
+    public List<SinkRequest<byte[]>> prepare(List<ChangeEvent> events, Preparation preparation) {
         Map<String, List<ChangeEvent>> byTable = new LinkedHashMap<>();
-        for (ChangeEvent event : pipeline.convert(records, record -> SinkBatch.changeEvent(record, metrics, this::deadLetter))) {
-            if (event == null) {
-                continue;
-            }
+        for (ChangeEvent event : events) {
             String table = settings.tableFor(event.schema(), event.table());
             if (!SinkProperties.CLICKHOUSE_NAME.matcher(table).matches()) {
-                deadLetter(event.record(), new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
+                preparation.refuse(event, new RejectedRecordException("Table name '" + table + "' is not usable in ClickHouse: map "
                         + event.schema() + "." + event.table() + " to another name with cdc.sink.clickhouse.tables"));
                 continue;
             }
             byTable.computeIfAbsent(table, t -> new ArrayList<>()).add(event);
         }
         String syncedAt = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(SYNCED_AT);
-        List<Insert> inserts = new ArrayList<>(byTable.size());
+        List<SinkRequest<byte[]>> inserts = new ArrayList<>(byTable.size());
         for (Map.Entry<String, List<ChangeEvent>> entry : byTable.entrySet()) {
             ClickHouseTables.Table table = tables.prepare(entry.getKey(), entry.getValue());
             Map<String, ClickHouseTypes.Column> columns = ClickHouseTypes.columns(table.columns());
-            List<Row> rows = pipeline.convert(entry.getValue(), event -> {
-                try {
-                    return new Row(event, line(event, columns, syncedAt));
-                } catch (RejectedRecordException e) {
-                    deadLetter(event.record(), e);
-                    return null;
-                }
-            });
-            rows.removeIf(java.util.Objects::isNull);
-            inserts.add(new Insert(table, rows));
+            inserts.add(preparation.request(table.name(), entry.getValue(), event -> line(event, columns, syncedAt)));
         }
         return inserts;
     }
 
-    /** Inserts the rows; when ClickHouse refuses them for their data, halves them until the refused rows are alone. */
-    private void insert(ClickHouseTables.Table table, List<Row> rows) {
-        if (rows.isEmpty()) {
-            return;
-        }
+    /** Inserts the rows of one table; refused for their data, the runner halves them until the refused rows are alone. */
+    @Override
+    public SinkWriteResult write(SinkRequest<byte[]> insert) {
         // sized exactly: a growing buffer and its final copy were a tenth of the sink's allocations (JFR)
         int size = 0;
-        for (Row row : rows) {
-            size += row.line().length;
+        for (byte[] line : insert.items()) {
+            size += line.length;
         }
         byte[] body = new byte[size];
         int at = 0;
-        for (Row row : rows) {
-            System.arraycopy(row.line(), 0, body, at, row.line().length);
-            at += row.line().length;
+        for (byte[] line : insert.items()) {
+            System.arraycopy(line, 0, body, at, line.length);
+            at += line.length;
         }
         try {
-            client.insert(table.quotedName(), body);
-            metrics.written(rows.size());
+            client.insert(ClickHouseClient.quote(insert.target()), body);
+            return SinkWriteResult.allWritten(insert.size());
         } catch (ClickHouseException e) {
             if (e.isSchemaError()) {
-                tables.forget(table.name());
-                throw new SinkUnavailableException("ClickHouse table " + table.name() + " changed under the sink; trying again: " + e.getMessage(), e);
+                tables.forget(insert.target());
+                throw new SinkUnavailableException("ClickHouse table " + insert.target() + " changed under the sink; trying again: " + e.getMessage(), e);
             }
             if (!e.isDataError()) {
                 throw new SinkUnavailableException(e.getMessage(), e);
             }
-            if (rows.size() == 1) {
-                deadLetter(rows.get(0).event().record(), new RejectedRecordException(e.getMessage(), e));
-                return;
-            }
-            int half = rows.size() / 2;
-            insert(table, rows.subList(0, half));
-            insert(table, rows.subList(half, rows.size()));
+            throw new SinkRequestRefusedException(e.getMessage(), e);
         }
     }
 
@@ -226,7 +198,4 @@ public class ClickHouseSink extends SinkBean {
 
     private static final ThreadLocal<LineBuffer> LINES = ThreadLocal.withInitial(LineBuffer::new);
 
-    private void deadLetter(Exchange record, RuntimeException reason) {
-        deadLetters.send(record, reason, ROUTE_ID, "clickhouse:" + client.database(), metrics);
-    }
 }

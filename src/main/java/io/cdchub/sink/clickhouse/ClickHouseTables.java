@@ -1,5 +1,6 @@
 package io.cdchub.sink.clickhouse;
 
+import io.cdchub.change.ChangeEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.SinkUnavailableException;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
 package io.cdchub.sink.clickhouse;
 
+import io.cdchub.change.ChangeEvent;
 import java.io.IOException;
 import java.util.Map;
 
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cdchub.sink.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
 
 /**

@@ -1,11 +1,11 @@
 package io.cdchub.sink.search;
 
+import io.cdchub.change.ChangeEvent;
 import java.io.IOException;
 import java.math.BigDecimal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.cdchub.sink.ChangeEvent;
 
 /**
  * Elasticsearch document ids from primary keys. One key column: its value as text ({@code 42}, {@code abc}).

@@ -1,5 +1,6 @@
 package io.cdchub.sink.search;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,26 +11,23 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.util.BinaryData;
 import co.elastic.clients.util.ContentType;
-import io.cdchub.sink.ChangeEvent;
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import io.cdchub.change.ChangeEvent;
 import io.cdchub.sink.RejectedRecordException;
-import io.cdchub.sink.SinkBean;
-import io.cdchub.sink.SinkBatch;
-import io.cdchub.sink.SinkDeadLetters;
-import io.cdchub.sink.SinkMetrics;
-import io.cdchub.sink.SinkPipeline;
+import io.cdchub.sink.Sink;
 import io.cdchub.sink.SinkProperties;
-import io.cdchub.sink.SinkSubscription;
+import io.cdchub.sink.SinkRequest;
+import io.cdchub.sink.SinkRequestRefusedException;
 import io.cdchub.sink.SinkUnavailableException;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
+import io.cdchub.sink.SinkWriteResult;
 import org.elasticsearch.client.ResponseException;
 
 /**
- * Writes a batch of change records to Elasticsearch as one bulk request (through the
- * {@code elasticsearch-bulk} route, Camel's elasticsearch component): create, update and snapshot events index
- * the whole row, deletes delete. The index is {@code <index-prefix>-<table>} unless named per table; the
- * document id is the primary key ({@link DocumentIds}).
+ * The Elasticsearch {@link Sink}: a batch of change events becomes one bulk request (the Elasticsearch Java client over
+ * the sink's REST client): create, update and snapshot events index the whole row, deletes delete. The index is
+ * {@code <index-prefix>-<table>} unless named per table; the document id is the primary key ({@link DocumentIds}). The
+ * {@link io.cdchub.sink.SinkRunner} does the rest (route template {@code kafka-to-sink}, route {@code kafka-to-elasticsearch}).
  *
  * <p><b>Idempotent by LSN.</b> Every operation carries {@code version = source.lsn} with
  * {@code version_type=external}: Elasticsearch applies it only when it is higher than the document's version,
@@ -43,59 +41,42 @@ import org.elasticsearch.client.ResponseException;
  * dead-lettered, alone. An outage is never a dead letter: items refused because of the index (read-only block,
  * missing or closed index, rights), for load (429) or server errors, and a bulk request refused as a whole for
  * anything but its content (401, 403, 404, ...), make the batch fail as a whole, like an unreachable cluster: the
- * route retries it with back-off without committing, the sink's metrics record the outage and readiness
+ * runner retries it with back-off without committing, the sink's metrics record the outage and readiness
  * ({@code elasticsearch}) is DOWN until a write succeeds again.
  */
-public class ElasticsearchSink extends SinkBean {
+public class ElasticsearchSink implements Sink<BulkOperation> {
 
+    public static final String NAME = "elasticsearch";
     public static final String ROUTE_ID = "kafka-to-elasticsearch";
-    static final String ENDPOINT = "direct:elasticsearch-bulk";
 
     private final SinkProperties.Elasticsearch settings;
-    private final ProducerTemplate producer;
-    private final SinkDeadLetters deadLetters;
+    private final ElasticsearchClient client;
     private final IndexTemplates templates;
 
-    public ElasticsearchSink(SinkProperties.Elasticsearch settings, CamelContext camel, SinkDeadLetters deadLetters, SinkMetrics metrics,
-            SinkSubscription subscription, IndexTemplates templates) {
-        super("elasticsearch", metrics, subscription, settings.batchSize());
+    public ElasticsearchSink(SinkProperties.Elasticsearch settings, ElasticsearchClient client, IndexTemplates templates) {
         this.settings = settings;
-        this.producer = camel.createProducerTemplate();
-        this.deadLetters = deadLetters;
+        this.client = client;
         this.templates = templates;
     }
 
-    private record Pending(ChangeEvent event, BulkOperation operation) {
+    @Override
+    public String name() {
+        return NAME;
     }
 
-    /**
-     * Writes the batch (a list of consumed record exchanges): converted here, sent as one bulk request by the
-     * sink's writer thread while the next batch is converted ({@link SinkPipeline}); the body is left as it is for
-     * the commit step.
-     */
-    public void write(Exchange batch) {
-        pipeline.write(batch, this::prepare, this::bulk);
+    @Override
+    public String endpoint() {
+        return "elasticsearch:" + settings.url();
     }
 
-    private List<Pending> prepare(List<?> records) {
+    /** One bulk request for the batch (index templates put first, once). */
+    @Override
+    public List<SinkRequest<BulkOperation>> prepare(List<ChangeEvent> events, Preparation preparation) {
         templates.installOnce();
-        List<Pending> pending = pipeline.convert(records, record -> {
-            ChangeEvent event = SinkBatch.changeEvent(record, metrics, this::deadLetter);
-            if (event == null) {
-                return null;
-            }
-            try {
-                BulkOperation operation = operation(event);
-                return operation == null ? null : new Pending(event, operation);
-            } catch (RejectedRecordException e) {
-                deadLetter(event.record(), e);
-                return null;
-            }
-        });
-        pending.removeIf(java.util.Objects::isNull);
-        return pending;
+        return List.of(preparation.request("bulk", events, this::operation));
     }
 
+    /** The event's bulk operation; null when there is nothing to do (a delete in a table without a primary key). */
     private BulkOperation operation(ChangeEvent event) {
         String index = settings.indexFor(event.schema(), event.table());
         if (!SinkProperties.INDEX_NAME.matcher(index).matches()) {
@@ -140,63 +121,50 @@ public class ElasticsearchSink extends SinkBean {
     }
 
     /**
-     * Sends the operations. A request refused as a whole for its content (400, 413: malformed, too large) is halved
-     * until the refused item is alone; refused as a whole for any other reason (401/403 credentials or rights, 404 a
-     * wrong address, 408/429/5xx, no answer) the target is unavailable: the batch is retried, nothing committed.
+     * Sends the operations. A request refused as a whole for its content (400, 413: malformed, too large) is refused
+     * (the runner halves it until the refused item is alone); refused as a whole for any other reason (401/403
+     * credentials or rights, 404 a wrong address, 408/429/5xx, no answer) the target is unavailable: the batch is
+     * retried, nothing committed.
      */
-    private void bulk(List<Pending> pending) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        BulkRequest.Builder request = new BulkRequest.Builder().timeout(t -> t.time(settings.requestTimeoutMs() + "ms"));
-        request.operations(pending.stream().map(Pending::operation).toList());
-        Exchange answer = producer.send(ENDPOINT, exchange -> exchange.getMessage().setBody(request));
-        if (answer.getException() != null) {
-            int status = status(answer.getException());
+    @Override
+    public SinkWriteResult write(SinkRequest<BulkOperation> request) {
+        BulkRequest bulk = new BulkRequest.Builder().timeout(t -> t.time(settings.requestTimeoutMs() + "ms")).operations(request.items()).build();
+        BulkResponse answer;
+        try {
+            answer = client.bulk(bulk);
+        } catch (IOException | RuntimeException e) {
+            int status = status(e);
             if (!refusesTheContent(status)) {
                 throw new SinkUnavailableException("Elasticsearch is unavailable" + (status > 0 ? " (it answered the bulk request with " + status + ")" : "")
-                        + ": " + rootMessage(answer.getException()), answer.getException());
+                        + ": " + rootMessage(e), e);
             }
-            if (pending.size() == 1) {
-                deadLetter(pending.get(0).event().record(), new RejectedRecordException("Elasticsearch refused the request (" + status + "): "
-                        + answer.getException().getCause(), answer.getException()));
-                return;
-            }
-            int half = pending.size() / 2;
-            bulk(pending.subList(0, half));
-            bulk(pending.subList(half, pending.size()));
-            return;
+            throw new SinkRequestRefusedException("Elasticsearch refused the request (" + status + "): " + e, e);
         }
-        List<?> items = answer.getMessage().getBody(List.class);
-        if (items == null || items.size() != pending.size()) {
-            throw new SinkUnavailableException("Elasticsearch answered a bulk of " + pending.size() + " with " + (items == null ? "nothing" : items.size() + " items"));
+        List<BulkResponseItem> items = answer.items();
+        if (items == null || items.size() != request.size()) {
+            throw new SinkUnavailableException("Elasticsearch answered a bulk of " + request.size() + " with " + (items == null ? "nothing" : items.size() + " items"));
         }
         int written = 0;
         int applied = 0;
+        List<SinkWriteResult.Refusal> refused = new ArrayList<>();
         String unavailable = null;
         for (int i = 0; i < items.size(); i++) {
-            BulkResponseItem item = (BulkResponseItem) items.get(i);
-            Pending p = pending.get(i);
+            BulkResponseItem item = items.get(i);
             ErrorCause error = item.error();
             if (error == null) {
                 written++;
-            } else if (item.status() == 409 || (p.event().isDelete() && item.status() == 404)) {
+            } else if (item.status() == 409 || (request.events().get(i).isDelete() && item.status() == 404)) {
                 // a newer (or the same) version is there already; or there is no index to delete from (a delete never
                 // creates one): a document that is not there is deleted already
                 applied++;
             } else if (refusesTheDocument(item.status(), error.type())) {
-                deadLetter(p.event().record(), new RejectedRecordException("Elasticsearch refused the document (" + item.status() + " " + error.type() + "): "
+                refused.add(new SinkWriteResult.Refusal(i, "Elasticsearch refused the document (" + item.status() + " " + error.type() + "): "
                         + error.reason()));
             } else if (unavailable == null) {
                 unavailable = item.status() + " " + error.type() + " on index " + item.index() + ": " + error.reason();
             }
         }
-        metrics.written(written);
-        metrics.alreadyApplied(applied);
-        if (unavailable != null) {
-            throw new SinkUnavailableException("Elasticsearch cannot take part of the batch now (" + unavailable
-                    + "); retrying the batch, nothing is committed or dead-lettered meanwhile");
-        }
+        return new SinkWriteResult(written, applied, refused, unavailable);
     }
 
     /** Error types of an item that are about the index, not the document: a block (read-only), a missing or closed index. */
@@ -240,7 +208,4 @@ public class ElasticsearchSink extends SinkBean {
         return root.toString();
     }
 
-    private void deadLetter(Exchange record, RuntimeException reason) {
-        deadLetters.send(record, reason, ROUTE_ID, "elasticsearch:" + settings.url(), metrics);
-    }
 }

@@ -3,16 +3,11 @@ package io.cdchub.sink.search;
 import java.net.URI;
 import java.util.Arrays;
 
-import io.cdchub.config.CdcHubProperties;
-import io.cdchub.sink.SinkDeadLetters;
-import io.cdchub.sink.SinkLagMonitor;
-import io.cdchub.sink.SinkMetrics;
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.json.jackson.JacksonJsonpMapper;
+import co.elastic.clients.transport.rest_client.RestClientTransport;
+import io.cdchub.change.ChangeEvent;
 import io.cdchub.sink.SinkProperties;
-import io.cdchub.sink.SinkSubscription;
-import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.camel.CamelContext;
-import org.apache.camel.component.es.ElasticsearchComponent;
-import org.apache.camel.spi.ComponentCustomizer;
 import org.apache.http.HttpHost;
 import org.apache.http.auth.AuthScope;
 import org.apache.http.auth.UsernamePasswordCredentials;
@@ -24,7 +19,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The Elasticsearch sink's beans, present only with {@code cdc.sink.elasticsearch.enabled=true}: the REST client
- * (http or https, basic auth) that Camel's elasticsearch component uses, and the sink.
+ * (http or https, basic auth) and the sink, which writes through the Elasticsearch Java client over it.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "cdc.sink.elasticsearch.enabled", havingValue = "true")
@@ -47,17 +42,10 @@ public class ElasticsearchSinkConfiguration {
     }
 
     @Bean
-    ComponentCustomizer elasticsearchSinkClientCustomizer(RestClient elasticsearchSinkRestClient) {
-        return ComponentCustomizer.builder(ElasticsearchComponent.class).build(component -> component.setClient(elasticsearchSinkRestClient));
-    }
-
-    @Bean(destroyMethod = "close")
-    ElasticsearchSink elasticsearchSink(SinkProperties sinks, CdcHubProperties hub, CamelContext camel, SinkDeadLetters deadLetters,
-            MeterRegistry registry, SinkLagMonitor lag, RestClient elasticsearchSinkRestClient) {
+    ElasticsearchSink elasticsearchSink(SinkProperties sinks, RestClient elasticsearchSinkRestClient) {
         SinkProperties.Elasticsearch settings = sinks.elasticsearch();
-        SinkMetrics metrics = new SinkMetrics(registry, "elasticsearch");
-        SinkSubscription subscription = SinkSubscription.of(settings.topics(), settings.topicPattern(), hub.topicPrefix());
-        lag.watch(settings.groupId(), subscription, metrics);
-        return new ElasticsearchSink(settings, camel, deadLetters, metrics, subscription, new IndexTemplates(elasticsearchSinkRestClient, settings.templates()));
+        // exact numbers out, as they came in (a copy: the JSON-P mapper configures the mapper it is given)
+        ElasticsearchClient client = new ElasticsearchClient(new RestClientTransport(elasticsearchSinkRestClient, new JacksonJsonpMapper(ChangeEvent.JSON.copy())));
+        return new ElasticsearchSink(settings, client, new IndexTemplates(elasticsearchSinkRestClient, settings.templates()));
     }
 }

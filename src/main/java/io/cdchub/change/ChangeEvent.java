@@ -1,4 +1,4 @@
-package io.cdchub.sink;
+package io.cdchub.change;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -21,15 +21,23 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cdchub.source.ConnectValueConverter;
+import io.cdchub.sink.RejectedRecordException;
+import io.cdchub.source.ValueFormat;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
 
 /**
- * One change read back from a change topic: the Debezium envelope the source publishes, reduced to what a
- * sink needs. {@link #parse} returns null for a tombstone and throws {@link RejectedRecordException} for
- * anything that is not a well-formed change event.
+ * One change read back from a change topic: the Debezium envelope the source publishes ({@code before}, {@code after},
+ * {@code source}, {@code op}, the record key), and the one place that knows how to read it. The sinks, the real-time
+ * gateway and the aggregation all read change records through this class; nothing else parses the envelope.
+ * It also holds the rules around the envelope: the TOAST placeholder ({@link #UNAVAILABLE_VALUE}), the
+ * {@value ValueFormat#HEADER} header ({@link #foreignForm}), and which topics are change topics
+ * ({@link ChangeTopicRule}).
+ *
+ * <p>{@link #parse} (sinks) returns null for a tombstone and throws {@link RejectedRecordException} for anything that is
+ * not a well-formed change event. {@link #read} (gateway, aggregation) reads any JSON object leniently: what is missing
+ * is null, and the reader decides what it needs.
  *
  * <p>Parsing reads the envelope once as a token stream and keeps only positions: {@code before} and
  * {@code after} are checked to be objects and remembered as byte ranges of the record's value, and become
@@ -47,6 +55,9 @@ public final class ChangeEvent {
             .build();
     private static final ObjectReader READER = JSON.reader();
     public static final ObjectWriter WRITER = JSON.writer();
+
+    /** Debezium's placeholder for an unchanged TOASTed value the change does not carry (README: TOAST). */
+    public static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
     private static final Set<String> ROW_OPERATIONS = Set.of("c", "u", "d", "r");
     private static final BigInteger MAX_LSN = BigInteger.valueOf(Long.MAX_VALUE);
@@ -91,7 +102,7 @@ public final class ChangeEvent {
         this.afterFields = afterFields;
     }
 
-    /** The consumed Kafka record (its exchange in the batch). */
+    /** The consumed Kafka record (its exchange in the batch); null for an event from {@link #read}. */
     public Exchange record() {
         return record;
     }
@@ -106,7 +117,7 @@ public final class ChangeEvent {
         return table;
     }
 
-    /** c, u, d or r. */
+    /** c, u, d or r ({@link #read}: whatever string the envelope has, or null). */
     public String op() {
         return op;
     }
@@ -121,6 +132,22 @@ public final class ChangeEvent {
             }
         }
         return key;
+    }
+
+    /**
+     * The record key as whatever JSON it holds (for {@link #read}'s unchecked keys); null without a key.
+     *
+     * @throws UnreadableChangeException when the key is not JSON
+     */
+    public JsonNode keyTree() {
+        if (keyJson == null) {
+            return null;
+        }
+        try {
+            return READER.readTree(keyJson);
+        } catch (IOException e) {
+            throw new UnreadableChangeException("the record key is not JSON: " + e.getMessage(), e);
+        }
     }
 
     /** The record key's bytes (a JSON object of the key columns); null for a table without a primary key. */
@@ -230,8 +257,8 @@ public final class ChangeEvent {
         for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode value = field.getValue();
-            boolean placeholder = ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.asText(null))
-                    || (value.isArray() && value.size() == 1 && ConnectValueConverter.UNAVAILABLE_VALUE_PLACEHOLDER.equals(value.get(0).asText(null)));
+            boolean placeholder = UNAVAILABLE_VALUE.equals(value.asText(null))
+                    || (value.isArray() && value.size() == 1 && UNAVAILABLE_VALUE.equals(value.get(0).asText(null)));
             JsonNode old = before().get(field.getKey());
             if (placeholder && old != null && !old.equals(value)) {
                 if (out == null) {
@@ -265,98 +292,187 @@ public final class ChangeEvent {
         if (value == null) {
             return null;
         }
-        String foreignForm = SinkHeaderFilterStrategy.foreignForm(message);
+        String foreignForm = foreignForm(message);
         if (foreignForm != null) {
-            throw new RejectedRecordException("Not written: " + SinkHeaderFilterStrategy.foreignFormReason(
-                    message.getHeader(org.apache.camel.component.kafka.KafkaConstants.TOPIC, String.class), foreignForm));
+            throw new RejectedRecordException("Not written: " + foreignFormReason(message.getHeader(KafkaConstants.TOPIC, String.class), foreignForm));
         }
-        // One pass over the tokens; a repeated field counts with its last value, as in a tree.
-        Scalar opValue = null;
-        Scalar tsValue = null;
-        boolean sourceIsObject = false;
-        Scalar schemaValue = null;
-        Scalar tableValue = null;
-        Scalar lsnValue = null;
-        Scalar sourceTsValue = null;
-        int[] beforeRange = null;
-        int[] afterRange = null;
-        List<String> afterFields = null;
-        try (JsonParser parser = JSON.getFactory().createParser(value)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                parser.skipChildren(); // a malformed array is "Not JSON", as when read whole
-                throw new RejectedRecordException("Not a change event: the value is not a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken token = parser.nextToken();
-                switch (field) {
-                    case "op" -> opValue = Scalar.of(parser, token);
-                    case "before" -> beforeRange = objectRange(parser, token, null);
-                    case "after" -> {
-                        List<String> names = new ArrayList<>(16);
-                        afterRange = objectRange(parser, token, names);
-                        afterFields = afterRange == null || afterRange == NOT_AN_OBJECT || hasRepeats(names) ? null : names;
-                    }
-                    case "ts_ms" -> tsValue = Scalar.of(parser, token);
-                    case "source" -> {
-                        sourceIsObject = token == JsonToken.START_OBJECT;
-                        schemaValue = null;
-                        tableValue = null;
-                        lsnValue = null;
-                        sourceTsValue = null;
-                        if (sourceIsObject) {
-                            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                                String sourceField = parser.currentName();
-                                JsonToken sourceToken = parser.nextToken();
-                                switch (sourceField) {
-                                    case "schema" -> schemaValue = Scalar.of(parser, sourceToken);
-                                    case "table" -> tableValue = Scalar.of(parser, sourceToken);
-                                    case "lsn" -> lsnValue = Scalar.of(parser, sourceToken);
-                                    case "ts_ms" -> sourceTsValue = Scalar.of(parser, sourceToken);
-                                    default -> parser.skipChildren();
-                                }
-                            }
-                        } else {
-                            parser.skipChildren();
-                        }
-                    }
-                    default -> parser.skipChildren();
-                }
-            }
-            if (parser.currentToken() != JsonToken.END_OBJECT) {
-                throw new JsonParseException(parser, "Unexpected end-of-input: expected close marker for Object");
-            }
+        Envelope envelope;
+        try {
+            envelope = Envelope.scan(value, false);
+        } catch (NotAnObjectException e) {
+            throw new RejectedRecordException("Not a change event: the value is not a JSON object");
         } catch (IOException e) {
             throw new RejectedRecordException("Not JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
-        String op = opValue == null ? null : opValue.text();
+        String op = envelope.opValue == null ? null : envelope.opValue.text();
         if (op == null || !ROW_OPERATIONS.contains(op)) {
-            throw new RejectedRecordException("Not a row change: op is " + (opValue == null ? "null" : opValue.json()));
+            throw new RejectedRecordException("Not a row change: op is " + (envelope.opValue == null ? "null" : envelope.opValue.json()));
         }
-        String schema = !sourceIsObject || schemaValue == null ? null : schemaValue.text();
-        String table = !sourceIsObject || tableValue == null ? null : tableValue.text();
+        String schema = envelope.schema();
+        String table = envelope.table();
         if (schema == null || table == null || schema.isEmpty() || table.isEmpty()) {
             throw new RejectedRecordException("Change event without source.schema/source.table");
         }
-        long lsn = lsn(lsnValue);
-        if (beforeRange == NOT_AN_OBJECT) {
+        long lsn = lsn(envelope.lsnValue);
+        if (envelope.beforeRange == NOT_AN_OBJECT) {
             throw new RejectedRecordException("'before' is not a JSON object");
         }
-        if (afterRange == NOT_AN_OBJECT) {
+        if (envelope.afterRange == NOT_AN_OBJECT) {
             throw new RejectedRecordException("'after' is not a JSON object");
         }
-        if (!"d".equals(op) && afterRange == null) {
+        if (!"d".equals(op) && envelope.afterRange == null) {
             throw new RejectedRecordException("A '" + op + "' change event needs an 'after' row");
         }
         byte[] key = key(message.getHeader(KafkaConstants.KEY));
-        if ("d".equals(op) && key == null && beforeRange == null) {
+        if ("d".equals(op) && key == null && envelope.beforeRange == null) {
             throw new RejectedRecordException("A delete needs a key or a 'before' row");
         }
-        long envelopeTs = tsValue == null ? 0 : tsValue.asLong(0);
-        long tsMs = sourceTsValue == null ? envelopeTs : sourceTsValue.asLong(envelopeTs);
-        return new ChangeEvent(record, schema, table, op, key, lsn, tsMs, value,
-                beforeRange == null ? -1 : beforeRange[0], beforeRange == null ? -1 : beforeRange[1],
-                afterRange == null ? -1 : afterRange[0], afterRange == null ? -1 : afterRange[1], afterFields);
+        return envelope.event(record, schema, table, op, key, lsn, envelope.commitMs(0));
+    }
+
+    /**
+     * Reads a change record leniently, for readers that take what they find (the gateway forwards any JSON object; the
+     * aggregation checks op and LSN itself): {@link #op()}, {@link #schema()}, {@link #table()} are null when the value
+     * lacks them, {@link #lsn()} is -1 unless {@code source.lsn} is a non-negative integer, {@code before}/{@code after}
+     * that are not objects read as absent, and the key is kept as it came ({@link #keyJson()}, unchecked).
+     *
+     * @param key             the record key's bytes, or null
+     * @param value           the record value's bytes (not null: a tombstone is the caller's)
+     * @param recordTimestamp the commit time to report when the envelope has neither {@code source.ts_ms} nor {@code ts_ms}
+     * @throws UnreadableChangeException when the value is not JSON, is followed by more JSON, or is not an object
+     */
+    public static ChangeEvent read(byte[] key, byte[] value, long recordTimestamp) {
+        Envelope envelope;
+        try {
+            envelope = Envelope.scan(value, true);
+        } catch (NotAnObjectException e) {
+            throw new UnreadableChangeException("not a JSON object");
+        } catch (IOException e) {
+            throw new UnreadableChangeException("not JSON: " + e.getMessage(), e);
+        }
+        String op = envelope.opValue != null && envelope.opValue.token() == JsonToken.VALUE_STRING ? envelope.opValue.text() : null;
+        long lsn = envelope.lsnValue != null && envelope.lsnValue.token() == JsonToken.VALUE_NUMBER_INT ? lenientLsn(envelope.lsnValue.text()) : -1;
+        if (envelope.beforeRange == NOT_AN_OBJECT) {
+            envelope.beforeRange = null;
+        }
+        if (envelope.afterRange == NOT_AN_OBJECT) {
+            envelope.afterRange = null;
+            envelope.afterFields = null;
+        }
+        return envelope.event(null, envelope.schema(), envelope.table(), op, key, lsn, envelope.commitMs(recordTimestamp));
+    }
+
+    private static long lenientLsn(String text) {
+        try {
+            long lsn = Long.parseLong(text);
+            return lsn < 0 ? -1 : lsn;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The value was JSON, but not an object. */
+    private static final class NotAnObjectException extends IOException {
+        NotAnObjectException() {
+            super("not a JSON object");
+        }
+    }
+
+    /** What one pass over an envelope's tokens found; a repeated field counts with its last value, as in a tree. */
+    private static final class Envelope {
+        final byte[] value;
+        Scalar opValue;
+        Scalar tsValue;
+        boolean sourceIsObject;
+        Scalar schemaValue;
+        Scalar tableValue;
+        Scalar lsnValue;
+        Scalar sourceTsValue;
+        int[] beforeRange;
+        int[] afterRange;
+        List<String> afterFields;
+
+        private Envelope(byte[] value) {
+            this.value = value;
+        }
+
+        /** @param whole also refuse anything after the object (the gateway embeds the value's bytes in its frames as they are) */
+        static Envelope scan(byte[] value, boolean whole) throws IOException {
+            Envelope e = new Envelope(value);
+            try (JsonParser parser = JSON.getFactory().createParser(value)) {
+                JsonToken first = parser.nextToken();
+                if (first != JsonToken.START_OBJECT) {
+                    if (first != null) {
+                        parser.skipChildren(); // a malformed array is "Not JSON", as when read whole
+                    }
+                    throw new NotAnObjectException();
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    JsonToken token = parser.nextToken();
+                    switch (field) {
+                        case "op" -> e.opValue = Scalar.of(parser, token);
+                        case "before" -> e.beforeRange = objectRange(parser, token, null);
+                        case "after" -> {
+                            List<String> names = new ArrayList<>(16);
+                            e.afterRange = objectRange(parser, token, names);
+                            e.afterFields = e.afterRange == null || e.afterRange == NOT_AN_OBJECT || hasRepeats(names) ? null : names;
+                        }
+                        case "ts_ms" -> e.tsValue = Scalar.of(parser, token);
+                        case "source" -> {
+                            e.sourceIsObject = token == JsonToken.START_OBJECT;
+                            e.schemaValue = null;
+                            e.tableValue = null;
+                            e.lsnValue = null;
+                            e.sourceTsValue = null;
+                            if (e.sourceIsObject) {
+                                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                                    String sourceField = parser.currentName();
+                                    JsonToken sourceToken = parser.nextToken();
+                                    switch (sourceField) {
+                                        case "schema" -> e.schemaValue = Scalar.of(parser, sourceToken);
+                                        case "table" -> e.tableValue = Scalar.of(parser, sourceToken);
+                                        case "lsn" -> e.lsnValue = Scalar.of(parser, sourceToken);
+                                        case "ts_ms" -> e.sourceTsValue = Scalar.of(parser, sourceToken);
+                                        default -> parser.skipChildren();
+                                    }
+                                }
+                            } else {
+                                parser.skipChildren();
+                            }
+                        }
+                        default -> parser.skipChildren();
+                    }
+                }
+                if (parser.currentToken() != JsonToken.END_OBJECT) {
+                    throw new JsonParseException(parser, "Unexpected end-of-input: expected close marker for Object");
+                }
+                if (whole && parser.nextToken() != null) {
+                    throw new JsonParseException(parser, "Trailing token (of type " + parser.currentToken() + ") found after value");
+                }
+            }
+            return e;
+        }
+
+        String schema() {
+            return !sourceIsObject || schemaValue == null ? null : schemaValue.text();
+        }
+
+        String table() {
+            return !sourceIsObject || tableValue == null ? null : tableValue.text();
+        }
+
+        /** {@code source.ts_ms}, else the envelope's {@code ts_ms}, else {@code otherwise}. */
+        long commitMs(long otherwise) {
+            long envelopeTs = tsValue == null ? otherwise : tsValue.asLong(otherwise);
+            return sourceTsValue == null || !sourceIsObject ? envelopeTs : sourceTsValue.asLong(envelopeTs);
+        }
+
+        ChangeEvent event(Exchange record, String schema, String table, String op, byte[] key, long lsn, long tsMs) {
+            return new ChangeEvent(record, schema, table, op, key, lsn, tsMs, value,
+                    beforeRange == null ? -1 : beforeRange[0], beforeRange == null ? -1 : beforeRange[1],
+                    afterRange == null ? -1 : afterRange[0], afterRange == null ? -1 : afterRange[1], afterFields);
+        }
     }
 
     /**
@@ -493,6 +609,25 @@ public final class ChangeEvent {
             return b;
         }
         return String.valueOf(value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The value form a consumed record declares in its {@value ValueFormat#HEADER} header when it is not cdc-hub's (which
+     * every built-in reader reads), else null. Such a record must be refused, never read as if it were cdc-hub's. (The
+     * change-topic consumers' header filter, SinkHeaderFilterStrategy, lets only such a header through.)
+     */
+    public static String foreignForm(Message message) {
+        Object form = message.getHeader(ValueFormat.HEADER);
+        if (form == null) {
+            return null;
+        }
+        return form instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(form);
+    }
+
+    /** Why a record in a foreign form is refused, naming the setting that decides the form. */
+    public static String foreignFormReason(String topic, String form) {
+        return "the record on " + topic + " is in the '" + form + "' value form (header " + ValueFormat.HEADER + "), and this consumer reads"
+                + " the cdc-hub form: publish the topic with cdc.source.value-format=cdc-hub (or value.format=cdc-hub for a connector)";
     }
 
     /** The key's values in key-column order, for messages and document ids. */
