@@ -174,6 +174,21 @@ public final class ChangeEvent {
         return beforeStart >= 0;
     }
 
+    /** The record's value with {@code before} written as null, the rest byte for byte (the value itself when none). */
+    public byte[] valueWithoutBefore() {
+        if (beforeStart < 0) {
+            return value;
+        }
+        byte[] out = new byte[value.length - (beforeEnd - beforeStart) + 4];
+        System.arraycopy(value, 0, out, 0, beforeStart);
+        out[beforeStart] = 'n';
+        out[beforeStart + 1] = 'u';
+        out[beforeStart + 2] = 'l';
+        out[beforeStart + 3] = 'l';
+        System.arraycopy(value, beforeEnd, out, beforeStart + 4, value.length - beforeEnd);
+        return out;
+    }
+
     /** The row before the change (null unless update/delete with the old row). */
     public ObjectNode before() {
         if (before == null && beforeStart >= 0) {

@@ -94,19 +94,12 @@ public record GatewayRecord(TopicPartition partition, long offset, String op, Js
         frame.append(keyJson);
         String head = frame.toString();
         frame.append(",\"value\":").append(new String(value, StandardCharsets.UTF_8).trim()).append(",\"position\":\"");
-        JsonNode before = "u".equals(op) && envelope.path("before").isObject() ? envelope.get("before") : null;
+        JsonNode before = "u".equals(op) && envelope.hasBefore() ? envelope.before() : null;
         Lazy withoutBefore = null;
         if (before != null) {
-            JsonNode parsed = envelope;
-            withoutBefore = new Lazy(() -> {
-                com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) parsed).deepCopy();
-                copy.putNull("before");
-                try {
-                    return head + ",\"value\":" + JSON.writeValueAsString(copy) + ",\"position\":\"";
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            io.cdchub.change.ChangeEvent parsed = envelope;
+            withoutBefore = new Lazy(() -> head + ",\"value\":" + new String(parsed.valueWithoutBefore(), StandardCharsets.UTF_8).trim()
+                    + ",\"position\":\"");
         }
         return new GatewayRecord(new TopicPartition(topic, partition), offset, op, row, key, commitMs, frame.toString(), before, withoutBefore);
     }
