@@ -45,7 +45,7 @@ public record FaultParams(int rate, int partitions, int killCycles, int killWind
 
     /** The short run inside ./mvnw verify: 2 kills, 10 s outages, one poison record of each kind per topic, a small fuzz. */
     public static FaultParams shortRun(Path out) {
-        return new FaultParams(Integer.getInteger("fault.rate", 300), 3, 2, 8, 25, 10, ALL_DEPENDENCIES, 1, 8, 150,
+        return new FaultParams(Integer.getInteger("fault.rate", 300), 3, 2, 5, 15, 10, ALL_DEPENDENCIES, 1, 8, 150,
                 Set.of("r1", "r2", "r3", "r4"), 240, 500, 2, "640m", Long.getLong("fault.seed", System.nanoTime()),
                 Map.of("cdc.sink.retry.max-delay-ms", "2000", "cdc.aggregation.retry.max-delay-ms", "2000"), out);
     }

@@ -411,8 +411,12 @@ final class Fuzz {
         s.drain(50);
     }
 
+    /** What the last {@link #webSocketWorks} check received (its first frames and how it ended). */
+    String lastCheck = "";
+
     /** Connects with the token, subscribes to the topic and pings: the gateway still works after the fuzz. */
     boolean webSocketWorks(String validToken, String topic) {
+        List<String> frames = new ArrayList<>();
         try {
             WsSession s = connect(validToken);
             s.ws.sendText("{\"action\":\"subscribe\",\"topics\":[\"" + topic + "\"]}", true);
@@ -423,13 +427,18 @@ final class Fuzz {
             while (!(subscribed && pong) && System.nanoTime() < deadline) {
                 String m = s.received.poll(500, TimeUnit.MILLISECONDS);
                 if (m != null) {
+                    if (frames.size() < 3 && !m.startsWith("{\"topic\"")) {
+                        frames.add(m.length() > 300 ? m.substring(0, 300) : m);
+                    }
                     subscribed |= m.contains("\"subscribed\"");
                     pong |= m.contains("\"pong\"");
                 }
             }
+            lastCheck = "frames " + frames + ", closed " + s.closeCode;
             s.close();
             return subscribed && pong;
         } catch (IOException e) {
+            lastCheck = "connect failed: " + e;
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
