@@ -158,6 +158,10 @@ public final class FaultSuite {
 
     private void execute() throws Exception {
         log("parameters: " + p.describe());
+        // a fresh cdc-hub work folder (file offsets of an earlier run would point into another PostgreSQL) and log
+        io.cdchub.testinfra.TempDirs.delete(p.out().resolve("cdc-hub-work"));
+        Files.deleteIfExists(p.out().resolve("fault-suite-cdc-hub.log"));
+        Files.createDirectories(p.out());
         setUpServers();
         tail = new KafkaTail(KafkaServer.shared().bootstrapServers(), topics);
         int httpPort = freePort();
