@@ -404,9 +404,9 @@ final class Fuzz {
         }
         s.lastSent = text == null ? "(binary)" : text.length() > 120 ? text.substring(0, 120) + "..." : text;
         if (text == null) {
-            s.ws.sendBinary(ByteBuffer.wrap(randomBytes(1 + random.nextInt(100))), true);
+            s.await(s.ws.sendBinary(ByteBuffer.wrap(randomBytes(1 + random.nextInt(100))), true));
         } else {
-            s.ws.sendText(text, true);
+            s.await(s.ws.sendText(text, true));
         }
         s.drain(50);
     }
@@ -419,8 +419,9 @@ final class Fuzz {
         List<String> frames = new ArrayList<>();
         try {
             WsSession s = connect(validToken);
-            s.ws.sendText("{\"action\":\"subscribe\",\"topics\":[\"" + topic + "\"]}", true);
-            s.ws.sendText("{\"action\":\"ping\"}", true);
+            // one send at a time: the JDK client fails a send made while the previous one is pending
+            s.await(s.ws.sendText("{\"action\":\"subscribe\",\"topics\":[\"" + topic + "\"]}", true));
+            s.await(s.ws.sendText("{\"action\":\"ping\"}", true));
             boolean subscribed = false;
             boolean pong = false;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -473,6 +474,17 @@ final class Fuzz {
         volatile String closeCode;
         volatile String lastSent;
         private final StringBuilder partial = new StringBuilder();
+
+        /** Waits for a send to complete (a send on a connection the server closed fails: the next frame reconnects). */
+        void await(CompletableFuture<WebSocket> send) {
+            try {
+                send.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // closed by the server meanwhile, or not writable: closed() tells
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
 
         boolean closed() {
             return closeCode != null || ws.isInputClosed() || ws.isOutputClosed();
