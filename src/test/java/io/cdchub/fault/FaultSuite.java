@@ -552,9 +552,9 @@ public final class FaultSuite {
         log("load stopped: " + writtenTotal + " changes committed (" + Math.round(achievedRate) + "/s achieved, " + load.failures()
                 + " load errors" + (load.lastFailure() == null ? "" : ", last " + load.lastFailure()) + ")");
         long t0 = System.nanoTime();
-        recoveries.add(await("end", "final catch-up after the load stopped", load.marker(), t0, Long.MAX_VALUE));
+        recoveries.add(await("end", "final catch-up after the load stopped", load.marker(), t0, Long.MAX_VALUE, finalTimeoutSeconds()));
         classifyDeadLetters();
-        Duration limit = Duration.ofSeconds(p.recoverTimeoutSeconds());
+        Duration limit = Duration.ofSeconds(finalTimeoutSeconds());
         try {
             waitFor("Kafka and every target equal to PostgreSQL", limit, () -> {
                 compare();
@@ -591,7 +591,7 @@ public final class FaultSuite {
         // a fault the pipeline had not caught up with within the recover timeout is reported in the table, not failed:
         // the final comparison, after a catch-up of its own, decides (timings depend on the machine's load)
         if (recoveries.stream().anyMatch(r -> r.phase().equals("end") && r.seconds() == null)) {
-            fail("the pipeline had not caught up " + p.recoverTimeoutSeconds() + " s after the load stopped");
+            fail("the pipeline had not caught up " + finalTimeoutSeconds() + " s after the load stopped");
         }
         if (load.failures() > 0) {
             outcomes.add("load: " + load.failures() + " write errors (not counted as changes), last: " + load.lastFailure());
@@ -653,8 +653,17 @@ public final class FaultSuite {
      * (a kill due) or the recover timeout; the time is counted from {@code fromNanos}.
      */
     private Recovery await(String phase, String fault, long[] markers, long fromNanos, long giveUpAt) {
+        return await(phase, fault, markers, fromNanos, giveUpAt, p.recoverTimeoutSeconds());
+    }
+
+    /** The final catch-up and comparison may take longer than one fault's: at least 300 s. */
+    private int finalTimeoutSeconds() {
+        return Math.max(300, p.recoverTimeoutSeconds());
+    }
+
+    private Recovery await(String phase, String fault, long[] markers, long fromNanos, long giveUpAt, int timeoutSeconds) {
         Map<String, Double> at = new LinkedHashMap<>();
-        long deadline = Math.min(giveUpAt, System.nanoTime() + Duration.ofSeconds(p.recoverTimeoutSeconds()).toNanos());
+        long deadline = Math.min(giveUpAt, System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos());
         while (System.nanoTime() < deadline) {
             for (String place : PLACES) {
                 if (!at.containsKey(place) && arrived(place, markers)) {
@@ -671,7 +680,7 @@ public final class FaultSuite {
             }
             LockSupport.parkNanos(Math.min(300_000_000L, Math.max(0, deadline - System.nanoTime())));
         }
-        log(phase + " " + fault + ": not caught up " + (giveUpAt == Long.MAX_VALUE ? "within " + p.recoverTimeoutSeconds() + " s" : "before the next kill")
+        log(phase + " " + fault + ": not caught up " + (giveUpAt == Long.MAX_VALUE ? "within " + timeoutSeconds + " s" : "before the next kill")
                 + " " + at);
         return new Recovery(phase, fault, null, at, giveUpAt == Long.MAX_VALUE ? "not caught up" : "killed again before it caught up");
     }
