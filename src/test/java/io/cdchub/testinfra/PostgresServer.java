@@ -46,11 +46,53 @@ public final class PostgresServer {
         }
         port = freePort();
         run(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-locale");
-        run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-                "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off"
-                        + " -c synchronous_commit=off -c full_page_writes=off -c max_wal_senders=30 -c max_replication_slots=30"
-                        + " -c max_connections=300 -c wal_sender_timeout=0",
-                "start");
+        startServer();
+    }
+
+    /**
+     * Starts the server (again) on its port and data directory; returns once it accepts connections. With
+     * {@link #stopServer()}, a test takes the whole server away for an outage and brings it back.
+     */
+    public synchronized void startServer() {
+        try {
+            run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+                    "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off"
+                            + " -c synchronous_commit=off -c full_page_writes=off -c max_wal_senders=30 -c max_replication_slots=30"
+                            + " -c max_connections=300 -c wal_sender_timeout=0",
+                    "start");
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot start the test PostgreSQL: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the server as a crash would ({@code pg_ctl stop -m immediate}), keeping its data for {@link #startServer()}. */
+    public synchronized void stopServer() {
+        try {
+            run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot stop the test PostgreSQL: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A server of its own (not the shared one), e.g. a target database a test stops and starts without touching the
+     * source; stopped and removed when the JVM exits.
+     */
+    public static PostgresServer startNew() {
+        try {
+            PostgresServer server = new PostgresServer();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "stop-test-postgres-" + server.port));
+            return server;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("Cannot start a test PostgreSQL: " + e.getMessage()
+                    + " (run scripts/install-test-prerequisites.sh)", e);
+        }
     }
 
     /**
@@ -142,9 +184,11 @@ public final class PostgresServer {
         }
     }
 
-    private void stop() {
+    private synchronized void stop() {
         try {
-            run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+            if (Files.exists(data.resolve("postmaster.pid"))) {
+                run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+            }
         } catch (Exception e) {
             System.err.println("Test PostgreSQL did not stop cleanly: " + e.getMessage());
         }

@@ -89,21 +89,25 @@ public final class RedisServer {
     }
 
     /**
-     * Takes the server away: it writes its data to disk (as a Redis with persistence would have it) and is killed;
-     * {@link #start()} brings it back on the same port with that data.
+     * Takes the server away as a stop of a Redis with persistence does ({@code SHUTDOWN SAVE}: every write it acknowledged
+     * is in the snapshot, none after it); {@link #start()} brings it back on the same port with that data. A server
+     * that does not exit within 20 s is killed. (A SAVE followed by a kill, as before, lost the writes acknowledged
+     * between the two: the fault suite saw an aggregation change lost that way.)
      */
     public synchronized void stop() {
         if (process == null) {
             return;
         }
         try {
-            command("SAVE");
+            command("SHUTDOWN", "SAVE");
         } catch (IllegalStateException e) {
-            // not answering: killed without a snapshot
+            // the server closes the connection as it exits; or it did not answer
         }
-        process.destroyForcibly();
         try {
-            process.waitFor(20, TimeUnit.SECONDS);
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(20, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
