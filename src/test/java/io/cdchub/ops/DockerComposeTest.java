@@ -168,6 +168,16 @@ class DockerComposeTest {
         assertThat(namedVolumes(APP)).containsValue(dataDir.group(1));
         assertThat(dockerfile).contains("CDC_ROUTES_DIR=/etc/cdc-hub/routes");
         assertThat(Files.readString(Path.of(".dockerignore"))).contains("!src/", "!pom.xml", "!mvnw", "!.mvn/");
+        // every file copied from the build context gets past .dockerignore (it ignores everything else)
+        List<String> allowed = Files.readAllLines(Path.of(".dockerignore")).stream()
+                .filter(line -> line.startsWith("!")).map(line -> line.substring(1)).toList();
+        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+)").matcher(dockerfile);
+        while (copy.find()) {
+            String source = copy.group(1);
+            assertThat(allowed).as("COPY " + source + " from the build context, allowed by .dockerignore")
+                    .anyMatch(entry -> source.equals(entry) || source.startsWith(entry.endsWith("/") ? entry : entry + "/")
+                            || (source + "/").equals(entry));
+        }
     }
 
     @Test
