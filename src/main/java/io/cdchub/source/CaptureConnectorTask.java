@@ -3,6 +3,7 @@ package io.cdchub.source;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.debezium.connector.base.ChangeEventQueue;
 import io.debezium.connector.postgresql.PostgresConnectorTask;
 import io.debezium.pipeline.DataChangeEvent;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -16,6 +17,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 public class CaptureConnectorTask extends PostgresConnectorTask {
 
     private volatile ChangeQueueDrain drain;
+    /** The queue last found undrainable (max.queue.size.in.bytes set): left to Debezium's poll until the task restarts. */
+    private volatile Object leftToDebezium;
 
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {
@@ -23,8 +26,13 @@ public class CaptureConnectorTask extends PostgresConnectorTask {
         // Debezium builds a new queue each time the task starts, and restarts the task in place after a retriable
         // failure (a killed replication connection): a drain of the old queue would wait on it for ever
         if (current == null || !current.drains(this)) {
-            current = ChangeQueueDrain.of(this);
+            ChangeEventQueue<DataChangeEvent> queue = ChangeQueueDrain.queueOf(this);
+            if (queue == null || queue == leftToDebezium) {
+                return super.doPoll();
+            }
+            current = ChangeQueueDrain.of(queue);
             if (current == null) {
+                leftToDebezium = queue; // decided once per queue, not on every poll
                 return super.doPoll();
             }
             drain = current;

@@ -60,14 +60,14 @@ final class ChangeQueueDrain {
         this.waitNanos = (interval.compareTo(returnControl) < 0 ? interval : returnControl).toNanos();
     }
 
-    /** The drain of a started task's queue; null if Debezium's own poll must be used (see the class comment). */
-    static ChangeQueueDrain of(PostgresConnectorTask task) {
+    /** A started task's queue; null before it started, or if this Debezium's queue is not the one this class knows. */
+    static ChangeEventQueue<DataChangeEvent> queueOf(PostgresConnectorTask task) {
         if (FIELDS == null) {
             return null;
         }
         @SuppressWarnings("unchecked")
         ChangeEventQueue<DataChangeEvent> queue = (ChangeEventQueue<DataChangeEvent>) FIELDS.taskQueue.getVolatile(task);
-        return queue == null ? null : of(queue);
+        return queue;
     }
 
     /** The drain of a queue; null if Debezium's own poll must be used. */
