@@ -98,10 +98,10 @@ public final class SourceBenchmark {
     private static final int STEADY_SECONDS = Integer.getInteger("bench.latency.seconds", 30);
     private static final int STEADY_WARMUP_SECONDS = Integer.getInteger("bench.warmup.seconds", 2);
     /**
-     * synchronous_commit of the benchmark's writing sessions. The harness's server runs with
-     * synchronous_commit=off, where a commit reaches the WAL senders only when the WAL writer flushes it
-     * (up to wal_writer_delay, 200 ms, later): that wait would be measured as capture latency. The
-     * writers use 'on' (PostgreSQL's default; with fsync=off a flush is only a write).
+     * synchronous_commit of the benchmark's writing sessions, 'on' (PostgreSQL's default, and the harness
+     * server's; with fsync=off a flush is only a write). With 'off' a commit reaches the WAL senders only
+     * when the WAL writer flushes it (up to wal_writer_delay, 200 ms, later): that wait would be measured
+     * as capture latency.
      */
     private static final String SYNCHRONOUS_COMMIT = System.getProperty("bench.synchronous-commit", "on");
     private static final String HEAP = System.getProperty("bench.heap", "1g");
@@ -1339,7 +1339,7 @@ public final class SourceBenchmark {
 
     private void report(long started) {
         String v = postgres == null ? "?" : queryText("postgres", "SHOW server_version");
-        summary.add("setup: PostgreSQL " + v + " (fsync=off, synchronous_commit=off; the benchmark's writers use synchronous_commit=" + SYNCHRONOUS_COMMIT
+        summary.add("setup: PostgreSQL " + v + " (fsync=off; the benchmark's writers use synchronous_commit=" + SYNCHRONOUS_COMMIT
                 + "), one Kafka " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + " KRaft broker (kafka.Kafka in its own JVM), each system"
                 + " in its own JVM (java -Xmx" + HEAP + ", Java " + System.getProperty("java.version") + "); " + Runtime.getRuntime().availableProcessors()
                 + " cores; load average (1 min) at start " + loadAtStart + ", at end " + loadAverage());
