@@ -5,6 +5,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
@@ -34,6 +35,15 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
     private ScheduledExecutorService restarter;
     private volatile DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
     private volatile boolean stopping;
+    /**
+     * Held while the route publishes a batch. Debezium's {@code close()} cancels the polling thread at once, which is
+     * the thread publishing the batch in hand: a stop that did not wait for it would interrupt Kafka's flush, leave the
+     * batch unmarked and publish it again after the next start. {@link #closeEngine()} takes this lock first (after
+     * {@link #draining} tells the next batch not to start), so the batch in hand is published and marked, and its
+     * offsets are in the engine's last commit.
+     */
+    private final ReentrantLock publishing = new ReentrantLock();
+    private volatile boolean draining;
 
     ChangeCaptureConsumer(ChangeCaptureEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -56,6 +66,7 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
         if (stopping) {
             return;
         }
+        draining = false;
         endpoint.openProducer();
         Properties properties = new Properties();
         properties.putAll(settings.engine());
@@ -104,6 +115,20 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
 
     private void handleBatch(List<ChangeEvent<SourceRecord, SourceRecord>> changes,
             DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer) throws InterruptedException {
+        publishing.lockInterruptibly();
+        try {
+            if (draining) {
+                throw new InterruptedException("Capture " + settings.name() + " is stopping; a batch of " + changes.size()
+                        + " changes is left for the next start");
+            }
+            publish(changes, committer);
+        } finally {
+            publishing.unlock();
+        }
+    }
+
+    private void publish(List<ChangeEvent<SourceRecord, SourceRecord>> changes,
+            DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer) throws InterruptedException {
         Exchange exchange = createExchange(false);
         exchange.getIn().setBody(new ChangeBatch(changes));
         try {
@@ -149,13 +174,29 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
     private void closeEngine() {
         DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> current = engine;
         engine = null;
+        draining = true;
+        boolean waited = false;
+        try {
+            // the batch in hand is published first (bounded as the engine's own last offset commit is)
+            long timeoutMs = Long.parseLong(settings.engine().getProperty("offset.flush.timeout.ms", "30000"));
+            waited = publishing.tryLock(timeoutMs, TimeUnit.MILLISECONDS);
+            if (!waited) {
+                LOG.warn("Capture {}: the batch being published did not finish within {} ms; the stop interrupts it and it is published "
+                        + "again after the next start", settings.name(), timeoutMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             if (current != null) {
-                current.close(); // finishes the batch in hand, commits the offsets of what was marked
+                current.close(); // stops polling, commits the offsets of what was marked
             }
         } catch (Exception e) {
             LOG.warn("Closing the Debezium engine of {} failed: {}", settings.name(), e.toString());
         } finally {
+            if (waited) {
+                publishing.unlock();
+            }
             endpoint.closeProducer();
         }
     }

@@ -17,8 +17,10 @@ public final class AppProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    private final long logStart;
 
-    private AppProcess(Process process, Path log) {
+    private AppProcess(Process process, Path log, long logStart) {
+        this.logStart = logStart;
         this.process = process;
         this.log = log;
     }
@@ -27,6 +29,8 @@ public final class AppProcess implements AutoCloseable {
         Path logs = Path.of("target", "it-logs");
         Files.createDirectories(logs);
         Path log = logs.resolve(name + ".log");
+        // the file keeps earlier runs (appended) for inspection; log() reads this process's part only
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
@@ -43,7 +47,7 @@ public final class AppProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .directory(new File(".").getAbsoluteFile())
                 .start();
-        return new AppProcess(process, log);
+        return new AppProcess(process, log, logStart);
     }
 
     public boolean isAlive() {
@@ -69,8 +73,11 @@ public final class AppProcess implements AutoCloseable {
         return -1;
     }
 
+    /** What this process wrote (its log file may hold earlier runs before it). */
     public String log() throws IOException {
-        return Files.readString(log);
+        byte[] all = Files.readAllBytes(log);
+        int from = (int) Math.min(logStart, all.length);
+        return new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
