@@ -176,6 +176,25 @@ public final class SinkPipeline implements AutoCloseable {
     }
 
     /**
+     * Converts and writes records that are no batch of the route (dead letters replayed, {@link SinkRunner#replay}) on
+     * the same converter stage and writer thread as the batches, so the sink is never converted or written from two
+     * threads at once, and waits until they are written. Nothing is committed for them: they are not the route's records.
+     */
+    public <P> void writeAlone(java.util.function.Supplier<P> prepare, Consumer<P> write) {
+        try {
+            CompletableFuture.supplyAsync(prepare, converter).thenAcceptAsync(converted -> timed(() -> write.accept(converted)), writer).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new SinkUnavailableException("Writing replayed records failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("Interrupted while replayed records were being written (stopping?)", e);
+        }
+    }
+
+    /**
      * Collects the batches written so far into {@code written}, oldest first, waiting for the oldest until at most
      * {@code keep} are left in flight. A failed batch (and each after it) is written again here, so a failure always
      * holds up what follows; while the target is still away that throws again.
