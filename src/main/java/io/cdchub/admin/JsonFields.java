@@ -49,6 +49,50 @@ final class JsonFields {
         return value.asText();
     }
 
+    /** A string, or null when absent. */
+    String optionalText(String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw ApiException.badRequest(field, "must be a string");
+        }
+        return value.asText();
+    }
+
+    /** true or false; false when absent. */
+    boolean flag(String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw ApiException.badRequest(field, "must be true or false");
+        }
+        return value.asBoolean();
+    }
+
+    /** The members of an array of JSON objects, each read as strictly as a body with the known fields; empty when absent. */
+    java.util.List<JsonFields> optionalObjects(String field, Set<String> known) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return java.util.List.of();
+        }
+        if (!value.isArray()) {
+            throw ApiException.badRequest(field, "must be an array of objects");
+        }
+        java.util.List<JsonFields> members = new java.util.ArrayList<>();
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode member = value.get(i);
+            if (!member.isObject()) {
+                throw ApiException.badRequest(field + "[" + i + "]", "must be a JSON object");
+            }
+            members.add(of(member, known));
+        }
+        return members;
+    }
+
     /** An integer in [min, max], or null when absent. */
     Long optionalLong(String field, long min, long max) {
         JsonNode value = body.get(field);
