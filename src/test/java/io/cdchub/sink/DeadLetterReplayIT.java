@@ -191,4 +191,40 @@ class DeadLetterReplayIT extends SinkContextIT {
         assertThat(dry.status()).isEqualTo(200);
         assertThat(dry.json().path("unreplayable").get(0).path("count").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void aSourceDeadLetterGoesBackToItsOriginalTopicOnce() throws Exception {
+        String original = "sit.replayed-source";
+        String event = "{\"before\":null,\"after\":{\"id\":7,\"name\":\"big\"},\"source\":{\"connector\":\"postgresql\",\"schema\":\"sinks\","
+                + "\"table\":\"replayed_source\",\"lsn\":77},\"op\":\"c\",\"ts_ms\":1}";
+        TopicWriter.write(DLQ, List.of(new TopicWriter.Out("{\"id\":7}".getBytes(StandardCharsets.UTF_8), event.getBytes(StandardCharsets.UTF_8),
+                Map.of(DeadLetterEnricher.ROUTE_ID, "postgres-to-kafka",
+                        DeadLetterEnricher.EXCEPTION_CLASS, org.apache.kafka.common.errors.RecordTooLargeException.class.getName(),
+                        DeadLetterEnricher.EXCEPTION_MESSAGE, "The message is 2000000 bytes when serialized", DeadLetterEnricher.ORIGINAL_TOPIC, original))));
+        Event letter = TopicReader.readAll(DLQ).stream().filter(e -> original.equals(e.headers().get(DeadLetterEnricher.ORIGINAL_TOPIC))).findFirst().orElseThrow();
+        String byOffset = "{\"offsets\":[{\"partition\":" + letter.partition() + ",\"offset\":" + letter.offset() + "}]}";
+
+        Reply dry = replay(byOffset.replace("]}", "],\"dryRun\":true}"));
+        assertThat(dry.json().path("targets").get(0).path("target").asText()).as(dry.toString()).isEqualTo("topic " + original);
+        Reply replayed = replay(byOffset);
+        assertThat(replayed.json().path("replayed").asInt()).as(replayed.toString()).isEqualTo(1);
+        List<Event> published = TopicReader.readAll(original);
+        assertThat(published).hasSize(1);
+        assertThat(published.get(0).value().path("after").path("id").asInt()).isEqualTo(7);
+        assertThat(published.get(0).headers()).containsEntry("cdc.op", "c").containsEntry("cdc.schema", "sinks")
+                .containsEntry("cdc.table", "replayed_source").containsEntry("cdc.lsn", "77").containsEntry("cdc.format", "cdc-hub");
+
+        assertThat(replay(byOffset).json().path("alreadyReplayed").asInt()).isEqualTo(1);
+        assertThat(TopicReader.readAll(original)).hasSize(1);
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheDeadLetterApi() throws Exception {
+        Reply doc = call(get("/v3/api-docs"), false);
+        assertThat(doc.status()).isEqualTo(200);
+        assertThat(doc.json().path("paths").has("/dlq")).isTrue();
+        assertThat(doc.json().path("paths").has("/dlq/summary")).isTrue();
+        assertThat(doc.json().path("paths").path("/dlq/replay").has("post")).isTrue();
+        assertThat(doc.json().path("components").path("schemas").has("DeadLetterReplayRequest")).isTrue();
+    }
 }
