@@ -39,14 +39,11 @@ final class JsonFields {
     }
 
     String requiredText(String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
+        String value = optionalText(field);
+        if (value == null) {
             throw ApiException.badRequest(field, "is required");
         }
-        if (!value.isTextual()) {
-            throw ApiException.badRequest(field, "must be a string");
-        }
-        return value.asText();
+        return value;
     }
 
     /** A string, or null when absent. */

@@ -181,16 +181,22 @@ public final class SinkPipeline implements AutoCloseable {
      * threads at once, and waits until they are written. Nothing is committed for them: they are not the route's records.
      */
     public <P> void writeAlone(java.util.function.Supplier<P> prepare, Consumer<P> write) {
+        awaitWrite(CompletableFuture.supplyAsync(prepare, converter).thenAcceptAsync(converted -> timed(() -> write.accept(converted)), writer),
+                "replayed records");
+    }
+
+    /** Waits for a write: the exception it failed with is thrown as it was. */
+    private static void awaitWrite(Future<?> result, String what) {
         try {
-            CompletableFuture.supplyAsync(prepare, converter).thenAcceptAsync(converted -> timed(() -> write.accept(converted)), writer).get();
+            result.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;
             }
-            throw new SinkUnavailableException("Writing replayed records failed: " + e.getCause(), e.getCause());
+            throw new SinkUnavailableException("Writing " + what + " failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("Interrupted while replayed records were being written (stopping?)", e);
+            throw new SinkUnavailableException("Interrupted while " + what + " was being written (stopping?)", e);
         }
     }
 
@@ -209,16 +215,12 @@ public final class SinkPipeline implements AutoCloseable {
                     return;
                 }
                 try {
-                    oldest.result.get();
-                } catch (ExecutionException e) {
-                    pending.forEach(p -> p.failed = true); // the later ones were not written: they wait for this one
-                    if (e.getCause() instanceof RuntimeException failure) {
-                        throw failure;
+                    awaitWrite(oldest.result, "a batch");
+                } catch (RuntimeException e) {
+                    if (oldest.result.isCompletedExceptionally()) { // not when this thread was interrupted while waiting
+                        pending.forEach(p -> p.failed = true); // the later ones were not written: they wait for this one
                     }
-                    throw new SinkUnavailableException("Writing a batch failed: " + e.getCause(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SinkUnavailableException("Interrupted while a batch was being written (stopping?)", e);
+                    throw e;
                 }
             }
             pending.removeFirst();
