@@ -3,8 +3,6 @@ package io.cdchub.deadletter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Which dead letters a listing, summary or replay is about: filters (all optional, all must hold) or explicit places in
@@ -48,13 +46,9 @@ public record DeadLetterSelection(String route, String topic, String reason, Ins
         return offsets.isEmpty() && route == null && topic == null && reason == null && from == null && until == null;
     }
 
-    Set<String> positions() {
-        return offsets.stream().map(Position::toString).collect(Collectors.toSet());
-    }
-
     boolean matches(DeadLetter letter) {
         if (!offsets.isEmpty()) {
-            return positions().contains(letter.position());
+            return offsets.contains(new Position(letter.partition(), letter.offset()));
         }
         return (route == null || route.equals(letter.routeId()))
                 && (topic == null || topic.equals(letter.originalTopic()))

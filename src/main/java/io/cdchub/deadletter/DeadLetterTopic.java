@@ -54,7 +54,10 @@ public class DeadLetterTopic {
         List<DeadLetter> letters = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(hub, "cdc-hub-dlq-reader")) {
             Map<TopicPartition, Long> starts = starts(consumer, selection);
-            scan(consumer, starts, record -> {
+            // named offsets: no further than the last one named in each partition
+            Map<TopicPartition, Long> stops = new HashMap<>();
+            selection.offsets().forEach(p -> stops.merge(new TopicPartition(name(), p.partition()), p.offset() + 1, Math::max));
+            scan(consumer, starts, stops, record -> {
                 DeadLetter letter = DeadLetter.of(record);
                 if (selection.matches(letter)) {
                     letters.add(letter);
@@ -105,7 +108,14 @@ public class DeadLetterTopic {
      * @throws TimeoutException when Kafka does not answer within {@link #READ_TIMEOUT}
      */
     static void scan(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts, Consumer<ConsumerRecord<byte[], byte[]>> each) {
-        Map<TopicPartition, Long> ends = consumer.endOffsets(starts.keySet(), READ_TIMEOUT);
+        scan(consumer, starts, Map.of(), each);
+    }
+
+    /** Like {@link #scan(KafkaConsumer, Map, Consumer)}, but in a partition of {@code stops} only up to that offset (excluded). */
+    static void scan(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts, Map<TopicPartition, Long> stops,
+            Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(starts.keySet(), READ_TIMEOUT));
+        stops.forEach((partition, stop) -> ends.computeIfPresent(partition, (p, end) -> Math.min(end, stop)));
         long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
         for (Map.Entry<TopicPartition, Long> start : starts.entrySet()) {
             TopicPartition partition = start.getKey();
