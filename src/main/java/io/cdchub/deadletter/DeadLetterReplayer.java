@@ -191,11 +191,10 @@ public class DeadLetterReplayer implements DisposableBean {
         List<DeadLetter> letters = topic.read(selection);
         Map<String, DeadLetter.Replay> replays = log.read();
         Map<Destination, List<DeadLetter>> byDestination = new LinkedHashMap<>();
-        int alreadyReplayed = 0;
+        Map<String, Integer> skipped = new LinkedHashMap<>(); // by route
         for (DeadLetter letter : letters) {
             if (!force && replays.containsKey(letter.position())) {
-                alreadyReplayed++;
-                count(String.valueOf(letter.routeId()), dryRun ? null : SKIPPED, 1);
+                skipped.merge(String.valueOf(letter.routeId()), 1, Integer::sum);
                 continue;
             }
             byDestination.computeIfAbsent(destination(letter), d -> new ArrayList<>()).add(letter);
@@ -209,6 +208,7 @@ public class DeadLetterReplayer implements DisposableBean {
                 targets.add(new Result.Target(to.route(), to.target(), chosen.size()));
             }
         });
+        int alreadyReplayed = skipped.values().stream().mapToInt(Integer::intValue).sum();
         if (dryRun) {
             return new Result(true, letters.size(), targets, 0, 0, alreadyReplayed, refused);
         }
@@ -217,6 +217,7 @@ public class DeadLetterReplayer implements DisposableBean {
                     + " replayed, so none was: " + refused.stream().map(u -> u.count() + " of route " + u.route() + " (" + u.reason() + ")").toList()
                     + ". Narrow the selection (route, offsets); dryRun shows what a replay would do.");
         }
+        skipped.forEach((route, n) -> count(route, SKIPPED, n));
         int replayed = 0;
         int failedAgain = 0;
         for (Map.Entry<Destination, List<DeadLetter>> group : byDestination.entrySet()) {
@@ -388,7 +389,7 @@ public class DeadLetterReplayer implements DisposableBean {
     }
 
     private void count(String route, String outcome, int n) {
-        if (outcome != null && n > 0) {
+        if (n > 0) {
             Counter.builder("cdc.dlq.replays").tag("route", route).tag("outcome", outcome)
                     .description("Dead letters replayed, by the route that failed them and the outcome").register(registry).increment(n);
         }

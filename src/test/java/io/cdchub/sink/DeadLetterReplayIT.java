@@ -160,6 +160,7 @@ class DeadLetterReplayIT extends SinkContextIT {
         assertThat(second.json().path("alreadyReplayed").asInt()).isEqualTo(6);
         assertThat(narrowRows()).isEqualTo(expected);
         assertThat(narrowLetters()).hasSize(6);
+        assertThat(replays("skipped")).isEqualTo(3 + 6);
         Reply listedAfter = call(get("/dlq").param("route", ROUTE).param("reason", REASON), true);
         assertThat(listedAfter.json().path("deadLetters")).allSatisfy(l -> assertThat(l.path("replay").path("outcome").asText()).isNotBlank());
 
