@@ -48,26 +48,26 @@ final class JsonFields {
 
     /** A string, or null when absent. */
     String optionalText(String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw ApiException.badRequest(field, "must be a string");
-        }
-        return value.asText();
+        JsonNode value = optional(field, JsonNode::isTextual, "must be a string");
+        return value == null ? null : value.asText();
     }
 
     /** true or false; false when absent. */
     boolean flag(String field) {
+        JsonNode value = optional(field, JsonNode::isBoolean, "must be true or false");
+        return value != null && value.asBoolean();
+    }
+
+    /** The field's value, or null when absent or null; a value of another type is a 400 saying what it must be. */
+    private JsonNode optional(String field, java.util.function.Predicate<JsonNode> type, String mustBe) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
-            return false;
+            return null;
         }
-        if (!value.isBoolean()) {
-            throw ApiException.badRequest(field, "must be true or false");
+        if (!type.test(value)) {
+            throw ApiException.badRequest(field, mustBe);
         }
-        return value.asBoolean();
+        return value;
     }
 
     /** The members of an array of JSON objects, each read as strictly as a body with the known fields; empty when absent. */
