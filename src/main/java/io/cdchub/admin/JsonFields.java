@@ -39,14 +39,55 @@ final class JsonFields {
     }
 
     String requiredText(String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
+        String value = optionalText(field);
+        if (value == null) {
             throw ApiException.badRequest(field, "is required");
         }
-        if (!value.isTextual()) {
-            throw ApiException.badRequest(field, "must be a string");
+        return value;
+    }
+
+    /** A string, or null when absent. */
+    String optionalText(String field) {
+        JsonNode value = optional(field, JsonNode::isTextual, "must be a string");
+        return value == null ? null : value.asText();
+    }
+
+    /** true or false; false when absent. */
+    boolean flag(String field) {
+        JsonNode value = optional(field, JsonNode::isBoolean, "must be true or false");
+        return value != null && value.asBoolean();
+    }
+
+    /** The field's value, or null when absent or null; a value of another type is a 400 saying what it must be. */
+    private JsonNode optional(String field, java.util.function.Predicate<JsonNode> type, String mustBe) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
         }
-        return value.asText();
+        if (!type.test(value)) {
+            throw ApiException.badRequest(field, mustBe);
+        }
+        return value;
+    }
+
+    /** The members of an array of JSON objects, each read as strictly as a body with the known fields; empty when absent. */
+    java.util.List<JsonFields> optionalObjects(String field, Set<String> known) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return java.util.List.of();
+        }
+        if (!value.isArray()) {
+            throw ApiException.badRequest(field, "must be an array of objects");
+        }
+        java.util.List<JsonFields> members = new java.util.ArrayList<>();
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode member = value.get(i);
+            if (!member.isObject()) {
+                throw ApiException.badRequest(field + "[" + i + "]", "must be a JSON object");
+            }
+            members.add(of(member, known));
+        }
+        return members;
     }
 
     /** An integer in [min, max], or null when absent. */

@@ -189,6 +189,9 @@ public class TopicController {
         if (name.equals(hub.dlq().topic())) {
             return "is the dead-letter topic (cdc.dlq.topic): records that could not be delivered would be lost";
         }
+        if (name.equals(hub.dlq().replayTopic())) {
+            return "records which dead letters were replayed (cdc.dlq.replay-topic): a replay would send them again";
+        }
         if (source.enabled() && name.startsWith(hub.topicPrefix() + ".")) {
             return "is a change topic of the built-in source (cdc.topic-prefix " + hub.topicPrefix() + ")";
         }

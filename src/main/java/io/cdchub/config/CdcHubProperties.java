@@ -35,6 +35,7 @@ public record CdcHubProperties(
         requireTopicName("cdc.topic-prefix", topicPrefix);
         topicRename.forEach((table, topic) -> requireTopicName("cdc.topic-rename." + table, topic));
         requireTopicName("cdc.dlq.topic", dlq.topic());
+        requireTopicName("cdc.dlq.replay-topic", dlq.replayTopic());
         if (kafka.bootstrapServers() == null || kafka.bootstrapServers().isBlank()) {
             throw new InvalidConfigurationException("cdc.kafka.bootstrap-servers", "must be set, e.g. kafka-1:9092,kafka-2:9092");
         }
@@ -89,7 +90,11 @@ public record CdcHubProperties(
         }
     }
 
-    /** @param topic where undeliverable changes go, with the reason in headers */
-    public record DeadLetter(@DefaultValue("cdc.dlq") String topic) {
+    /**
+     * @param topic       where undeliverable changes go, with the reason in headers
+     * @param replayTopic compacted topic recording which dead letters were replayed (key: dead-letter topic, partition
+     *                    and offset), so a replay is not repeated, also after a restart or on another instance
+     */
+    public record DeadLetter(@DefaultValue("cdc.dlq") String topic, @DefaultValue("cdc-hub-dlq-replays") String replayTopic) {
     }
 }

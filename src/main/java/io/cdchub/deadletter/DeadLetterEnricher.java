@@ -27,6 +27,13 @@ public class DeadLetterEnricher {
     public static final String ORIGINAL_PARTITION = "cdc.dlq.original-partition";
     public static final String ORIGINAL_OFFSET = "cdc.dlq.original-offset";
     public static final String FAILED_AT = "cdc.dlq.failed-at";
+    /**
+     * How many times the record was replayed from the dead-letter topic before this failure (absent: never), and the
+     * dead letter ({@code <partition>/<offset>}) whose replay failed: set as exchange properties of the same names by
+     * {@link DeadLetterReplayer}, so a record that fails again is one new dead letter with its new reason.
+     */
+    public static final String REPLAY_COUNT = "cdc.dlq.replay-count";
+    public static final String REPLAY_OF = "cdc.dlq.replay-of";
 
     private final int maxPayloadBytes;
 
@@ -46,6 +53,8 @@ public class DeadLetterEnricher {
                 : message.getHeader(KafkaConstants.TOPIC, String.class);
         Object partition = message.getHeader(KafkaConstants.PARTITION);
         Object offset = message.getHeader(KafkaConstants.OFFSET);
+        Object replayCount = exchange.getProperty(REPLAY_COUNT);
+        Object replayOf = exchange.getProperty(REPLAY_OF);
 
         // Only the dead letter's own headers go out: Camel's and the source's internals stay behind.
         message.getHeaders().clear();
@@ -62,6 +71,10 @@ public class DeadLetterEnricher {
         }
         if (offset != null) {
             message.setHeader(ORIGINAL_OFFSET, String.valueOf(offset));
+        }
+        if (replayCount != null) {
+            message.setHeader(REPLAY_COUNT, String.valueOf(replayCount));
+            message.setHeader(REPLAY_OF, String.valueOf(replayOf));
         }
         if (key != null) {
             message.setHeader(KafkaConstants.KEY, key instanceof byte[] bytes ? bytes : String.valueOf(key).getBytes(StandardCharsets.UTF_8));

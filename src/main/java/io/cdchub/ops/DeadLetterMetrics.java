@@ -11,7 +11,8 @@ import org.apache.camel.spi.RoutePolicyFactory;
 import org.apache.camel.support.RoutePolicySupport;
 
 /**
- * Counts dead letters as {@code cdc.dlq.records{route=<failing route id>}}: a route policy on the shared
+ * Counts dead letters as {@code cdc.dlq.records{route=<failing route id>,exception=<exception class>}} (the class, not the
+ * message: messages carry row values and would make a series per record): a route policy on the shared
  * {@code dead-letter} route only (camel-spring-boot adds RoutePolicyFactory beans to the context), so the
  * route YAML and the enricher stay as they are and no other route pays for it. The route tag is what the
  * dead letter's {@code cdc.dlq.route-id} header says: the failure route id, else the route the exchange came from.
@@ -35,8 +36,10 @@ public class DeadLetterMetrics implements RoutePolicyFactory {
     /** Counts one dead letter for the route it came from. */
     void count(Exchange exchange) {
         String from = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, exchange.getFromRouteId(), String.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Counter.builder("cdc.dlq.records").tag("route", from == null ? "unknown" : from)
-                .description("Records handed to the dead-letter topic, by the route that failed them").register(registry).increment();
+                .tag("exception", cause == null ? "unknown" : cause.getClass().getName())
+                .description("Records handed to the dead-letter topic, by the route that failed them and why").register(registry).increment();
     }
 
     private final class Counting extends RoutePolicySupport {

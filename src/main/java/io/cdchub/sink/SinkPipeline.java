@@ -176,6 +176,31 @@ public final class SinkPipeline implements AutoCloseable {
     }
 
     /**
+     * Converts and writes records that are no batch of the route (dead letters replayed, {@link SinkRunner#replay}) on
+     * the same converter stage and writer thread as the batches, so the sink is never converted or written from two
+     * threads at once, and waits until they are written. Nothing is committed for them: they are not the route's records.
+     */
+    public <P> void writeAlone(java.util.function.Supplier<P> prepare, Consumer<P> write) {
+        awaitWrite(CompletableFuture.supplyAsync(prepare, converter).thenAcceptAsync(converted -> timed(() -> write.accept(converted)), writer),
+                "replayed records");
+    }
+
+    /** Waits for a write: the exception it failed with is thrown as it was. */
+    private static void awaitWrite(Future<?> result, String what) {
+        try {
+            result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new SinkUnavailableException("Writing " + what + " failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkUnavailableException("Interrupted while " + what + " was being written (stopping?)", e);
+        }
+    }
+
+    /**
      * Collects the batches written so far into {@code written}, oldest first, waiting for the oldest until at most
      * {@code keep} are left in flight. A failed batch (and each after it) is written again here, so a failure always
      * holds up what follows; while the target is still away that throws again.
@@ -190,16 +215,12 @@ public final class SinkPipeline implements AutoCloseable {
                     return;
                 }
                 try {
-                    oldest.result.get();
-                } catch (ExecutionException e) {
-                    pending.forEach(p -> p.failed = true); // the later ones were not written: they wait for this one
-                    if (e.getCause() instanceof RuntimeException failure) {
-                        throw failure;
+                    awaitWrite(oldest.result, "a batch");
+                } catch (RuntimeException e) {
+                    if (oldest.result.isCompletedExceptionally()) { // not when this thread was interrupted while waiting
+                        pending.forEach(p -> p.failed = true); // the later ones were not written: they wait for this one
                     }
-                    throw new SinkUnavailableException("Writing a batch failed: " + e.getCause(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SinkUnavailableException("Interrupted while a batch was being written (stopping?)", e);
+                    throw e;
                 }
             }
             pending.removeFirst();

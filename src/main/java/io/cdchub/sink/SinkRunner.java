@@ -106,6 +106,18 @@ public final class SinkRunner<I> implements AutoCloseable {
         pipeline.write(batch, this::prepare, this::writeAll);
     }
 
+    /**
+     * Writes records that are not a batch of the route (dead letters replayed, one exchange per record with the
+     * consumed record's Kafka headers) the way a batch is written: parsed, converted, bisected when refused, and
+     * dead-lettered again when refused (then {@link SinkDeadLetters#isDeadLettered} is true for them). Waits until they
+     * are written; nothing is committed for them.
+     *
+     * @throws SinkUnavailableException the target cannot take them now (not retried here: the caller decides)
+     */
+    public void replay(List<Exchange> records) {
+        pipeline.writeAlone(() -> prepare(records), this::writeAll);
+    }
+
     private List<SinkRequest<I>> prepare(List<?> records) {
         List<ChangeEvent> events = pipeline.convert(records, this::event);
         events.removeIf(Objects::isNull);

@@ -1,14 +1,19 @@
 package io.cdchub.sink;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.RouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -30,6 +35,10 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkRunners.class);
 
+    /** The route template every sink route is made from, and its parameter naming the sink (kafka-to-sink.camel.yaml). */
+    static final String TEMPLATE_SINK_PARAMETER = "sink";
+
+    private final CamelContext camel;
     private final ObjectProvider<Sink<?>> sinks;
     private final SinkDeadLetters deadLetters;
     private final MeterRegistry registry;
@@ -37,7 +46,8 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
     private final Map<String, SinkMetrics> metrics = new ConcurrentHashMap<>();
     private final Map<String, SinkRunner<?>> runners = new ConcurrentHashMap<>();
 
-    public SinkRunners(ObjectProvider<Sink<?>> sinks, SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag) {
+    public SinkRunners(CamelContext camel, ObjectProvider<Sink<?>> sinks, SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag) {
+        this.camel = camel;
         this.sinks = sinks;
         this.deadLetters = deadLetters;
         this.registry = registry;
@@ -55,19 +65,43 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
         String routeId = batch.getFromRouteId();
         SinkRunner<?> runner = runners.get(routeId);
         if (runner == null) {
-            runner = runners.computeIfAbsent(routeId, id -> start(id, batch));
+            runner = runners.computeIfAbsent(routeId, id -> start(id, batch.getProperty(SINK, String.class), batch.getFromEndpoint()));
         }
         runner.write(batch);
     }
 
-    private SinkRunner<?> start(String routeId, Exchange batch) {
-        String name = batch.getProperty(SINK, String.class);
+    /**
+     * The name of the sink a route writes to, when the route runs here and is made from the {@code kafka-to-sink}
+     * template (built in or a user's own) for an enabled sink; empty otherwise.
+     */
+    public Optional<String> sinkOf(String routeId) {
+        if (camel.getRoute(routeId) == null) {
+            return Optional.empty();
+        }
+        RouteDefinition definition = camel.getCamelContextExtension().getContextPlugin(Model.class).getRouteDefinition(routeId);
+        Object name = definition == null || definition.getTemplateParameters() == null ? null
+                : definition.getTemplateParameters().get(TEMPLATE_SINK_PARAMETER);
+        return sinks.stream().map(Sink::name).filter(n -> n.equals(name)).findFirst();
+    }
+
+    /**
+     * Writes records again through the route's runner (made now if the route had no batch yet), so they are converted,
+     * written and dead-lettered exactly as the route would: the replay of that route's dead letters, to that sink only.
+     *
+     * @throws IllegalArgumentException the route is no sink route running here ({@link #sinkOf})
+     * @throws SinkUnavailableException the sink cannot take them now
+     */
+    public void replay(String routeId, List<Exchange> records) {
+        String name = sinkOf(routeId).orElseThrow(() -> new IllegalArgumentException("Route " + routeId + " is no sink route running here"));
+        runners.computeIfAbsent(routeId, id -> start(id, name, camel.getRoute(id).getEndpoint())).replay(records);
+    }
+
+    private SinkRunner<?> start(String routeId, String name, Endpoint from) {
         Sink<?> sink = sinks.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new IllegalStateException(
                 "Route " + routeId + " writes to sink '" + name + "', which is not enabled in this instance; enabled sinks: "
                         + sinks.stream().map(Sink::name).collect(Collectors.joining(", ", "[", "]"))));
         SinkMetrics sinkMetrics = metrics(name);
         int fullBatch = Integer.MAX_VALUE;
-        Endpoint from = batch.getFromEndpoint();
         if (from instanceof KafkaEndpoint kafka) {
             KafkaConfiguration config = kafka.getConfiguration();
             if (config.getMaxPollRecords() != null) {

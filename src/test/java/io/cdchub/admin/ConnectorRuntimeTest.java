@@ -32,7 +32,7 @@ class ConnectorRuntimeTest {
         AdminProperties admin = mock(AdminProperties.class);
         when(admin.offsetTopic()).thenReturn("cdc-hub-connector-offsets");
         CdcHubProperties hub = new CdcHubProperties("cdc", Path.of("data"), Map.of(), new CdcHubProperties.Kafka("127.0.0.1:9092", Map.of()),
-                new CdcHubProperties.Topics(true, -1, (short) -1, Map.of()), new CdcHubProperties.DeadLetter("cdc.dlq"));
+                new CdcHubProperties.Topics(true, -1, (short) -1, Map.of()), new CdcHubProperties.DeadLetter("cdc.dlq", "cdc-hub-dlq-replays"));
         return new ConnectorRuntime(null, new ChangeCaptureComponent(), hub, source, admin);
     }
 

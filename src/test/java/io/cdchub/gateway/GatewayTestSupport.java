@@ -31,7 +31,7 @@ final class GatewayTestSupport {
 
     static CdcHubProperties hubProperties() {
         return new CdcHubProperties("cdc", Path.of("."), Map.of(), new CdcHubProperties.Kafka("127.0.0.1:1", Map.of()),
-                new CdcHubProperties.Topics(true, -1, (short) -1, Map.of()), new CdcHubProperties.DeadLetter("cdc.dlq"));
+                new CdcHubProperties.Topics(true, -1, (short) -1, Map.of()), new CdcHubProperties.DeadLetter("cdc.dlq", "cdc-hub-dlq-replays"));
     }
 
     static GatewayHub hub(GatewayProperties settings) {

@@ -184,7 +184,7 @@ class GatewayUnitsTest {
 
     private static GatewayHub hub(GatewayProperties settings) {
         CdcHubProperties hub = new CdcHubProperties("cdc", Path.of("."), Map.of(), new CdcHubProperties.Kafka("127.0.0.1:1", Map.of()),
-                new CdcHubProperties.Topics(true, -1, (short) -1, Map.of()), new CdcHubProperties.DeadLetter("cdc.dlq"));
+                new CdcHubProperties.Topics(true, -1, (short) -1, Map.of()), new CdcHubProperties.DeadLetter("cdc.dlq", "cdc-hub-dlq-replays"));
         return new GatewayHub(settings, new GatewayTopics(settings, hub, null), new GatewayMetrics(new SimpleMeterRegistry()), hub);
     }
 

@@ -83,7 +83,8 @@ class HealthIndicatorsTest {
             producer.sendBody("direct:in", "two");
             producer.sendBody("direct:ok", "three");
         }
-        assertThat(registry.get("cdc.dlq.records").tag("route", "failing-route").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get("cdc.dlq.records").tag("route", "failing-route").tag("exception", IllegalStateException.class.getName())
+                .counter().count()).isEqualTo(2.0);
         assertThat(registry.find("cdc.dlq.records").counters()).hasSize(1);
     }
 }

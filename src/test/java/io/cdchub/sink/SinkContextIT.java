@@ -38,6 +38,9 @@ import org.springframework.test.context.ContextConfiguration;
     "cdc.sink.clickhouse.batch-size=500",
     "cdc.sink.clickhouse.linger-ms=100",
     "cdc.sink.clickhouse.tables.user_supplied=curated_rows",
+    // a user-made table whose name column is too narrow for some rows (DeadLetterReplayIT)
+    "cdc.sink.clickhouse.tables.dlq_replay=" + SinkContextIT.NARROW_TABLE,
+    "cdc.dlq.replay-topic=sit.dlq-replays",
     "cdc.sink.elasticsearch.enabled=true",
     "cdc.sink.elasticsearch.batch-size=200",
     "cdc.sink.elasticsearch.linger-ms=100",
@@ -58,6 +61,7 @@ abstract class SinkContextIT {
     static final String DB = RealServers.DATABASE;
     static final String CLICKHOUSE_DB = "sinks_it";
     static final String DLQ = "sit.dlq";
+    static final String NARROW_TABLE = "dlq_replay_narrow";
 
     /**
      * The sinks that run {@link SinkContractIT}: each gets a table per scenario, and a renamed topic. Declared here, before
@@ -97,7 +101,8 @@ abstract class SinkContextIT {
                 "CREATE TABLE IF NOT EXISTS sinks.search_missing (id int PRIMARY KEY, name text NOT NULL, qty int)",
                 "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
-                "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)");
+                "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)",
+                "CREATE TABLE IF NOT EXISTS sinks.dlq_replay (id int PRIMARY KEY, name text NOT NULL)");
         for (String sink : CONTRACT_SINKS) {
             for (String scenario : CONTRACT_SCENARIOS) {
                 pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");
@@ -107,6 +112,9 @@ abstract class SinkContextIT {
         ch.query("CREATE DATABASE IF NOT EXISTS " + CLICKHOUSE_DB);
         // a table made by the user, used as it is: fewer columns than PostgreSQL, its own names and engine settings
         ch.query("CREATE TABLE IF NOT EXISTS " + CLICKHOUSE_DB + ".curated_rows (id Int32, name Nullable(String), _version UInt64, _is_deleted UInt8)"
+                + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+        ch.query("DROP TABLE IF EXISTS " + CLICKHOUSE_DB + "." + NARROW_TABLE);
+        ch.query("CREATE TABLE " + CLICKHOUSE_DB + "." + NARROW_TABLE + " (id Int32, name FixedString(8), _version UInt64, _is_deleted UInt8)"
                 + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
     }
 
