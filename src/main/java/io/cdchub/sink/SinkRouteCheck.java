@@ -2,13 +2,10 @@ package io.cdchub.sink;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 
 import io.cdchub.config.InvalidConfigurationException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
-import org.apache.camel.model.ModelCamelContext;
-import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.apache.camel.support.LifecycleStrategySupport;
 import org.springframework.beans.factory.ObjectProvider;
@@ -46,12 +43,10 @@ public class SinkRouteCheck implements CamelContextConfiguration {
     private void check(CamelContext camel, Route route) {
         // a route made from the kafka-to-sink template: Camel keeps its parameters, not the template's id, so it is known
         // by its error handling (routeConfigurationId: sink) and its 'sink' parameter
-        if (!"sink".equals(route.getConfigurationId()) || !(camel instanceof ModelCamelContext model)) {
+        if (!"sink".equals(route.getConfigurationId())) {
             return;
         }
-        RouteDefinition definition = model.getRouteDefinition(route.getRouteId());
-        Map<String, Object> parameters = definition == null || !definition.isCreatedFromTemplate() ? null : definition.getTemplateParameters();
-        Object sink = parameters == null ? null : parameters.get("sink");
+        Object sink = SinkRunners.templateSink(camel, route.getRouteId());
         List<String> enabled = sinks.stream().map(Sink::name).sorted().toList();
         if (sink != null && !enabled.contains(sink.toString())) {
             // (Camel keeps no file name for a templated route; the route id is unique)

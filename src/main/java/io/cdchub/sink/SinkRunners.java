@@ -78,10 +78,15 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
         if (camel.getRoute(routeId) == null) {
             return Optional.empty();
         }
-        RouteDefinition definition = camel.getCamelContextExtension().getContextPlugin(Model.class).getRouteDefinition(routeId);
-        Object name = definition == null || definition.getTemplateParameters() == null ? null
-                : definition.getTemplateParameters().get(TEMPLATE_SINK_PARAMETER);
+        Object name = templateSink(camel, routeId);
         return sinks.stream().map(Sink::name).filter(n -> n.equals(name)).findFirst();
+    }
+
+    /** The {@code sink} parameter of a route made from the {@code kafka-to-sink} template; null for any other route. */
+    static Object templateSink(CamelContext camel, String routeId) {
+        RouteDefinition definition = camel.getCamelContextExtension().getContextPlugin(Model.class).getRouteDefinition(routeId);
+        return definition == null || !definition.isCreatedFromTemplate() || definition.getTemplateParameters() == null ? null
+                : definition.getTemplateParameters().get(TEMPLATE_SINK_PARAMETER);
     }
 
     /**
