@@ -127,6 +127,10 @@ final class JsonFields {
         Map<String, Object> members = new java.util.LinkedHashMap<>();
         value.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
+            if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.doubleValue())) {
+                // Jackson reads a number beyond a double's range (1E+400) as infinity, which has no decimal value
+                throw ApiException.badRequest(field + "." + e.getKey(), "must be a finite number");
+            }
             Object scalar = v.isTextual() ? v.asText() : v.isIntegralNumber() ? (Object) v.bigIntegerValue()
                     : v.isNumber() ? v.decimalValue() : v.isBoolean() ? (Object) v.asBoolean() : v.isNull() ? null : v;
             if (scalar instanceof JsonNode) {
