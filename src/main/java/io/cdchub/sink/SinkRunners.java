@@ -34,11 +34,14 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
     private final SinkDeadLetters deadLetters;
     private final MeterRegistry registry;
     private final SinkLagMonitor lag;
+    private final io.cdchub.sink.transform.SinkTransforms transforms;
     private final Map<String, SinkMetrics> metrics = new ConcurrentHashMap<>();
     private final Map<String, SinkRunner<?>> runners = new ConcurrentHashMap<>();
 
-    public SinkRunners(ObjectProvider<Sink<?>> sinks, SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag) {
+    public SinkRunners(ObjectProvider<Sink<?>> sinks, SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag,
+            io.cdchub.sink.transform.SinkTransforms transforms) {
         this.sinks = sinks;
+        this.transforms = transforms;
         this.deadLetters = deadLetters;
         this.registry = registry;
         this.lag = lag;
@@ -76,7 +79,9 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
             lag.watch(config.getGroupId(), new SinkSubscription(config.getTopic(), config.isTopicIsPattern()), sinkMetrics);
         }
         LOG.info("Route {} writes to the {} sink", routeId, name);
-        return new SinkRunner<>(sink, routeId, sinkMetrics, deadLetters, fullBatch, SinkRunner.ChangeEventStep.NONE);
+        // the route's transforms (its 'transforms' parameter), compiled at start-up: the runner's per-record step
+        SinkRunner.ChangeEventStep step = transforms.step(routeId, batch.getProperty(io.cdchub.sink.transform.SinkTransforms.ROUTE_TRANSFORMS, String.class));
+        return new SinkRunner<>(sink, routeId, sinkMetrics, deadLetters, fullBatch, step);
     }
 
     /** A sink's meters (tag {@code sink=<name>}), shared by every route writing to it. */
