@@ -33,8 +33,9 @@ public final class SinkRunner<I> implements AutoCloseable {
 
     /**
      * One per-record step of the convert stage, between parsing and the sink's {@code prepare}: the extension point for
-     * transforms. Returns the event to write (the same or another), or null to drop it; throws
-     * {@link RejectedRecordException} to dead-letter the record. Runs on several threads at once.
+     * transforms. Returns the event to write (the same or another), or null to drop it (counted as
+     * {@code cdc.sink.records.skipped}, reason filtered); throws {@link RejectedRecordException} to dead-letter the
+     * record. Runs on several threads at once.
      */
     @FunctionalInterface
     public interface ChangeEventStep {
@@ -124,7 +125,11 @@ public final class SinkRunner<I> implements AutoCloseable {
                 metrics.tombstone();
                 return null;
             }
-            return step.apply(event);
+            ChangeEvent stepped = step.apply(event);
+            if (stepped == null) {
+                metrics.filtered();
+            }
+            return stepped;
         } catch (RejectedRecordException e) {
             deadLetter(record, e);
             return null;

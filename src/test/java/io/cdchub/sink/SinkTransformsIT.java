@@ -73,6 +73,7 @@ class SinkTransformsIT extends SinkContextIT {
         assertThat(java.time.Instant.parse(one.get("_ingestion_timestamp"))).isAfter(java.time.Instant.ofEpochMilli(Long.parseLong(one.get("_event_timestamp_ms")) - 1));
         assertThat(rows.get(1)).as("the delete of 4, renamed and with the operation").containsEntry("_cdc_operation", "DELETE")
                 .containsEntry("_pipeline_id", "it-pipeline");
+        assertThat(runners.metrics("clickhouse").filteredCount()).as("row 2, filtered out").isGreaterThanOrEqualTo(1);
         assertThat(ClickHouseSinkIT.columnType("transformed", "secret")).as("dropped: never a column").isEmpty();
         assertThat(ClickHouseSinkIT.columnType("transformed", "name")).as("renamed: never a column").isEmpty();
 
