@@ -184,6 +184,15 @@ class SinkTransformsTest {
         assertThat(streamedRow(step.apply(change("customers", "c", "null", CUSTOMER))).get("city_lower").asText()).isEqualTo("london");
         assertThatThrownBy(() -> step.apply(change("customers", "c", "null", CUSTOMER.replace("\"London\"", "42"))))
                 .isInstanceOf(RejectedRecordException.class).hasMessageContaining("Transform lower: derive.city_lower failed");
+
+        SinkRunner.ChangeEventStep endless = transforms("""
+                cdc.sink.transforms.endless:
+                  derive:
+                    x: 'def f: 1 + f; f'
+                """).step("r", "endless");
+        assertThatThrownBy(() -> endless.apply(change("customers", "c", "null", CUSTOMER)))
+                .as("recursion without end is that change's dead letter, not the converter thread's end")
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("Transform endless: derive.x recursed too deep");
     }
 
     @Test
