@@ -285,6 +285,41 @@ public final class ChangeEvent {
         return out == null ? row : out;
     }
 
+    /**
+     * The whole record value as a tree (the envelope: {@code before}, {@code after}, {@code source}, {@code op},
+     * {@code ts_ms}, ...), made anew on each call: for a transform that reads the envelope ({@code $event}), not for
+     * sinks. For an event made by {@link #withRow}, the row alone.
+     */
+    public ObjectNode envelope() {
+        return tree(0, value.length);
+    }
+
+    /**
+     * The same change (record, key, operation, LSN, commit time) with another row: what a transform hands on to the
+     * sink. {@code rowJson} (a JSON object) becomes the row that {@link #row()}, {@link #rowFields()},
+     * {@link #afterParser()} and {@link #afterJson()} read: for a delete it takes the place of {@code before} (the sinks
+     * write a delete from the key and {@code before}), otherwise of {@code after}, and the event then has no other old
+     * row. So a sink reads a transformed event exactly as a captured one.
+     *
+     * @throws IllegalArgumentException when {@code rowJson} is not one JSON object
+     */
+    public ChangeEvent withRow(byte[] rowJson) {
+        List<String> names = new ArrayList<>(16);
+        int[] range;
+        try (JsonParser parser = JSON.getFactory().createParser(rowJson)) {
+            range = objectRange(parser, parser.nextToken(), names);
+            if (range == null || range == NOT_AN_OBJECT || range[0] != 0 || parser.nextToken() != null) {
+                throw new IllegalArgumentException("A row must be one JSON object");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("A row must be one JSON object: " + e.getMessage(), e);
+        }
+        List<String> fields = hasRepeats(names) ? null : names;
+        return isDelete()
+                ? new ChangeEvent(record, schema, table, op, keyJson, lsn, sourceTsMs, rowJson, 0, range[1], -1, -1, null)
+                : new ChangeEvent(record, schema, table, op, keyJson, lsn, sourceTsMs, rowJson, -1, -1, 0, range[1], fields);
+    }
+
     /** Where the record came from, for messages. */
     public String origin() {
         return origin(record);

@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * A sink's meters, all tagged {@code sink=<name>}: {@code cdc.sink.records.written},
- * {@code cdc.sink.records.skipped} (tag {@code reason}: tombstone, already-applied, not-a-row-change),
+ * {@code cdc.sink.records.skipped} (tag {@code reason}: tombstone, already-applied, filtered (by a transform), not-a-row-change),
  * {@code cdc.sink.batches}, {@code cdc.sink.batch.duration}, {@code cdc.sink.failures} (failed write
  * attempts, retried), {@code cdc.sink.dead.letters} and the gauge {@code cdc.sink.lag} (records in the
  * sink's topics not yet committed by its consumer group).
@@ -23,6 +23,7 @@ public final class SinkMetrics {
     private final Counter written;
     private final Counter tombstones;
     private final Counter alreadyApplied;
+    private final Counter filtered;
     private final Counter batches;
     private final Counter failures;
     private final Counter deadLetters;
@@ -37,6 +38,8 @@ public final class SinkMetrics {
         tombstones = Counter.builder("cdc.sink.records.skipped").tag("sink", sink).tag("reason", "tombstone")
                 .description("Records with nothing to write").register(registry);
         alreadyApplied = Counter.builder("cdc.sink.records.skipped").tag("sink", sink).tag("reason", "already-applied")
+                .description("Records with nothing to write").register(registry);
+        filtered = Counter.builder("cdc.sink.records.skipped").tag("sink", sink).tag("reason", "filtered")
                 .description("Records with nothing to write").register(registry);
         batches = Counter.builder("cdc.sink.batches").tag("sink", sink).description("Batches written and committed").register(registry);
         failures = Counter.builder("cdc.sink.failures").tag("sink", sink)
@@ -58,6 +61,15 @@ public final class SinkMetrics {
 
     public void tombstone() {
         tombstones.increment();
+    }
+
+    /** A change a transform's filter left out. */
+    public void filtered() {
+        filtered.increment();
+    }
+
+    public double filteredCount() {
+        return filtered.count();
     }
 
     public void alreadyApplied(long n) {

@@ -8,21 +8,24 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.apache.camel.support.LifecycleStrategySupport;
+import io.cdchub.sink.transform.SinkTransforms;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
  * Refuses a {@code kafka-to-sink} route (a user's own, in {@code cdc.routes.dir}) that names a sink this instance does
- * not run, when the route is added: at start-up, or at a reload, which then keeps the running routes. Without it the
+ * not run, or a transform that is not declared, when the route is added: at start-up, or at a reload, which then keeps the running routes. Without it the
  * route would start, and every batch would fail and be retried without end.
  */
 @Component
 public class SinkRouteCheck implements CamelContextConfiguration {
 
     private final ObjectProvider<Sink<?>> sinks;
+    private final SinkTransforms transforms;
 
-    public SinkRouteCheck(ObjectProvider<Sink<?>> sinks) {
+    public SinkRouteCheck(ObjectProvider<Sink<?>> sinks, SinkTransforms transforms) {
         this.sinks = sinks;
+        this.transforms = transforms;
     }
 
     @Override
@@ -46,7 +49,11 @@ public class SinkRouteCheck implements CamelContextConfiguration {
         if (!"sink".equals(route.getConfigurationId())) {
             return;
         }
-        Object sink = SinkRunners.templateSink(camel, route.getRouteId());
+        Object sink = SinkRunners.templateParameter(camel, route.getRouteId(), SinkRunners.TEMPLATE_SINK_PARAMETER);
+        Object names = SinkRunners.templateParameter(camel, route.getRouteId(), "transforms");
+        if (names != null && !names.toString().contains("{{")) { // the built-in routes' come from cdc.sink.<sink>.transforms, checked at binding
+            transforms.checkRoute(route.getRouteId(), names.toString());
+        }
         List<String> enabled = sinks.stream().map(Sink::name).sorted().toList();
         if (sink != null && !enabled.contains(sink.toString())) {
             // (Camel keeps no file name for a templated route; the route id is unique)

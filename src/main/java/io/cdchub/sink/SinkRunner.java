@@ -16,8 +16,8 @@ import org.apache.camel.Exchange;
  * consumer thread fetches the next batch while this runner's converter stage turns the batch into the sink's requests
  * and its writer thread writes the batch before. Converting is, per record and in parallel over the cores: skip a record
  * dead-lettered in an earlier attempt, parse it once ({@link ChangeEvent#parse}; tombstones counted and skipped,
- * records that are no change event dead-lettered), then the per-record {@link ChangeEventStep} (the place for
- * per-record transforms: none yet), then the sink's {@link Sink#prepare}.
+ * records that are no change event dead-lettered), then the per-record {@link ChangeEventStep} (the route's declared
+ * transforms, io.cdchub.sink.transform), then the sink's {@link Sink#prepare}.
  *
  * <p><b>Writing.</b> Requests are written in order; a request refused as a whole for its content
  * ({@link SinkRequestRefusedException}) is halved until each refused record is alone, which is dead-lettered with the
@@ -33,8 +33,9 @@ public final class SinkRunner<I> implements AutoCloseable {
 
     /**
      * One per-record step of the convert stage, between parsing and the sink's {@code prepare}: the extension point for
-     * transforms. Returns the event to write (the same or another), or null to drop it; throws
-     * {@link RejectedRecordException} to dead-letter the record. Runs on several threads at once.
+     * transforms. Returns the event to write (the same or another), or null to drop it (counted as
+     * {@code cdc.sink.records.skipped}, reason filtered); throws {@link RejectedRecordException} to dead-letter the
+     * record. Runs on several threads at once.
      */
     @FunctionalInterface
     public interface ChangeEventStep {
@@ -136,7 +137,11 @@ public final class SinkRunner<I> implements AutoCloseable {
                 metrics.tombstone();
                 return null;
             }
-            return step.apply(event);
+            ChangeEvent stepped = step.apply(event);
+            if (stepped == null) {
+                metrics.filtered();
+            }
+            return stepped;
         } catch (RejectedRecordException e) {
             deadLetter(record, e);
             return null;

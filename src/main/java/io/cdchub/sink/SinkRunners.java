@@ -43,12 +43,15 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
     private final SinkDeadLetters deadLetters;
     private final MeterRegistry registry;
     private final SinkLagMonitor lag;
+    private final io.cdchub.sink.transform.SinkTransforms transforms;
     private final Map<String, SinkMetrics> metrics = new ConcurrentHashMap<>();
     private final Map<String, SinkRunner<?>> runners = new ConcurrentHashMap<>();
 
-    public SinkRunners(CamelContext camel, ObjectProvider<Sink<?>> sinks, SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag) {
+    public SinkRunners(CamelContext camel, ObjectProvider<Sink<?>> sinks, SinkDeadLetters deadLetters, MeterRegistry registry, SinkLagMonitor lag,
+            io.cdchub.sink.transform.SinkTransforms transforms) {
         this.camel = camel;
         this.sinks = sinks;
+        this.transforms = transforms;
         this.deadLetters = deadLetters;
         this.registry = registry;
         this.lag = lag;
@@ -65,7 +68,8 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
         String routeId = batch.getFromRouteId();
         SinkRunner<?> runner = runners.get(routeId);
         if (runner == null) {
-            runner = runners.computeIfAbsent(routeId, id -> start(id, batch.getProperty(SINK, String.class), batch.getFromEndpoint()));
+            runner = runners.computeIfAbsent(routeId, id -> start(id, batch.getProperty(SINK, String.class), batch.getFromEndpoint(),
+                    batch.getProperty(io.cdchub.sink.transform.SinkTransforms.ROUTE_TRANSFORMS, String.class)));
         }
         runner.write(batch);
     }
@@ -78,15 +82,15 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
         if (camel.getRoute(routeId) == null) {
             return Optional.empty();
         }
-        Object name = templateSink(camel, routeId);
+        Object name = templateParameter(camel, routeId, TEMPLATE_SINK_PARAMETER);
         return sinks.stream().map(Sink::name).filter(n -> n.equals(name)).findFirst();
     }
 
-    /** The {@code sink} parameter of a route made from the {@code kafka-to-sink} template; null for any other route. */
-    static Object templateSink(CamelContext camel, String routeId) {
+    /** A parameter of a route made from a route template ({@code kafka-to-sink}); null for any other route or parameter. */
+    static Object templateParameter(CamelContext camel, String routeId, String name) {
         RouteDefinition definition = camel.getCamelContextExtension().getContextPlugin(Model.class).getRouteDefinition(routeId);
         return definition == null || !definition.isCreatedFromTemplate() || definition.getTemplateParameters() == null ? null
-                : definition.getTemplateParameters().get(TEMPLATE_SINK_PARAMETER);
+                : definition.getTemplateParameters().get(name);
     }
 
     /**
@@ -98,10 +102,16 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
      */
     public void replay(String routeId, List<Exchange> records) {
         String name = sinkOf(routeId).orElseThrow(() -> new IllegalArgumentException("Route " + routeId + " is no sink route running here"));
-        runners.computeIfAbsent(routeId, id -> start(id, name, camel.getRoute(id).getEndpoint())).replay(records);
+        runners.computeIfAbsent(routeId, id -> start(id, name, camel.getRoute(id).getEndpoint(), routeTransforms(id))).replay(records);
     }
 
-    private SinkRunner<?> start(String routeId, String name, Endpoint from) {
+    /** The transforms a sink route names (its template parameter, placeholders resolved), for a runner made before its first batch. */
+    private String routeTransforms(String routeId) {
+        Object names = templateParameter(camel, routeId, "transforms");
+        return names == null ? "" : camel.resolvePropertyPlaceholders(names.toString());
+    }
+
+    private SinkRunner<?> start(String routeId, String name, Endpoint from, String transformNames) {
         Sink<?> sink = sinks.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new IllegalStateException(
                 "Route " + routeId + " writes to sink '" + name + "', which is not enabled in this instance; enabled sinks: "
                         + sinks.stream().map(Sink::name).collect(Collectors.joining(", ", "[", "]"))));
@@ -115,7 +125,9 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
             lag.watch(config.getGroupId(), new SinkSubscription(config.getTopic(), config.isTopicIsPattern()), sinkMetrics);
         }
         LOG.info("Route {} writes to the {} sink", routeId, name);
-        return new SinkRunner<>(sink, routeId, sinkMetrics, deadLetters, fullBatch, SinkRunner.ChangeEventStep.NONE);
+        // the route's transforms (its 'transforms' parameter), compiled at start-up: the runner's per-record step
+        SinkRunner.ChangeEventStep step = transforms.step(routeId, transformNames);
+        return new SinkRunner<>(sink, routeId, sinkMetrics, deadLetters, fullBatch, step);
     }
 
     /** A sink's meters (tag {@code sink=<name>}), shared by every route writing to it. */

@@ -49,8 +49,23 @@ import org.springframework.test.context.ContextConfiguration;
     // the contract's renamed topics, named like the quick start's cdc.commodity_prices (SinkContractIT)
     "cdc.topic-rename.contract_clickhouse_renamed=sit.contract_clickhouse_renamed",
     "cdc.topic-rename.contract_elasticsearch_renamed=sit.contract_elasticsearch_renamed",
-    // a user's own route into a built-in sink (UserSinkRouteIT)
+    // a user's own route into a built-in sink (UserSinkRouteIT), with a transform of its own
     "cdc.routes.dir=src/test/resources/user-sink-routes",
+    "cdc.sink.transforms.partner-ops.operation-field=_cdc_operation",
+    // transforms (SinkTransformsIT): the README's block for the customers table, as the file the README shows, on both sinks ...
+    "spring.config.import=file:config/transforms/customers.yaml",
+    // ... and on ClickHouse also one with the rest: filter, rename, drop, metadata, and a derive that fails on one row
+    "cdc.sink.clickhouse.transforms=customers,audited",
+    "cdc.sink.transforms.audited.tables=sinks\\.transformed",
+    "cdc.sink.transforms.audited.filter=.region != \"skip\"",
+    "cdc.sink.transforms.audited.derive.name_upper=.name | ascii_upcase",
+    "cdc.sink.transforms.audited.derive.region_of=$table + \" in \" + .region",
+    "cdc.sink.transforms.audited.rename.name=title",
+    "cdc.sink.transforms.audited.drop=secret",
+    "cdc.sink.transforms.audited.operation-field=_cdc_operation",
+    "cdc.sink.transforms.audited.metadata=_ingestion_timestamp,_source_system,_pipeline_id,_source_lsn,_event_timestamp_ms,_kafka_timestamp",
+    "cdc.sink.transforms.audited.pipeline-id=it-pipeline",
+    "cdc.sink.transforms.audited.source-system=it-postgres",
 })
 @ContextConfiguration(initializers = {RealServers.class, SinkContextIT.SinkServers.class})
 abstract class SinkContextIT {
@@ -102,7 +117,13 @@ abstract class SinkContextIT {
                 "CREATE TABLE IF NOT EXISTS sinks.renamed_for_search (id int PRIMARY KEY, name text)",
                 "CREATE TABLE IF NOT EXISTS sinks.composite (region text, code int, label text, PRIMARY KEY (region, code))",
                 "CREATE TABLE IF NOT EXISTS sinks.user_supplied (id int PRIMARY KEY, name text, ignored_here text)",
-                "CREATE TABLE IF NOT EXISTS sinks.dlq_replay (id int PRIMARY KEY, name text NOT NULL)");
+                "CREATE TABLE IF NOT EXISTS sinks.dlq_replay (id int PRIMARY KEY, name text NOT NULL)",
+                // SinkTransformsIT: the quick start's customers (DemoData) and a table for the other transform parts
+                "CREATE TABLE IF NOT EXISTS sinks.customers (customer_id serial PRIMARY KEY, email text NOT NULL UNIQUE,"
+                        + " first_name text, last_name text, city text, state text, country text,"
+                        + " registration_date timestamptz NOT NULL DEFAULT now(), is_active boolean NOT NULL DEFAULT true,"
+                        + " customer_tier text NOT NULL DEFAULT 'standard', lifetime_value numeric(10,2) NOT NULL DEFAULT 0)",
+                "CREATE TABLE IF NOT EXISTS sinks.transformed (id int PRIMARY KEY, name text, qty int, secret text, region text)");
         for (String sink : CONTRACT_SINKS) {
             for (String scenario : CONTRACT_SCENARIOS) {
                 pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");

@@ -13,8 +13,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * A route of the user's own in cdc.routes.dir (src/test/resources/user-sink-routes) feeds a topic the built-in sinks do
- * not read into the built-in ClickHouse sink, through the kafka-to-sink template: rows arrive, a refused record is
- * dead-lettered under the user's route id, and the built-in route runs beside it.
+ * not read into the built-in ClickHouse sink, through the kafka-to-sink template: rows arrive (with the route's own
+ * transform applied), a refused record is dead-lettered under the user's route id, and the built-in route runs beside it.
  */
 class UserSinkRouteIT extends SinkContextIT {
 
@@ -35,6 +35,8 @@ class UserSinkRouteIT extends SinkContextIT {
 
         ClickHouseSinkIT.await("the feed's rows").until(() -> ClickHouseSinkIT.chRows("SELECT id, name FROM " + CLICKHOUSE_DB + ".partner_feed_current ORDER BY id"),
                 rows -> rows.equals(List.of(Map.of("id", "1", "name", "first"), Map.of("id", "3", "name", "third"))));
+        assertThat(ClickHouseSinkIT.chRows("SELECT _cdc_operation FROM " + CLICKHOUSE_DB + ".partner_feed_current"))
+                .as("the route's transforms parameter").extracting(r -> r.get("_cdc_operation")).containsExactly("INSERT", "INSERT");
         var letters = ClickHouseSinkIT.await("the dead letter").until(() -> TopicReader.readAll(DLQ).stream()
                 .filter(e -> FEED.equals(e.headers().get(DeadLetterEnricher.ORIGINAL_TOPIC))).toList(), l -> !l.isEmpty());
         assertThat(letters).hasSize(1);

@@ -133,7 +133,13 @@ public class ClickHouseTables {
         Set<String> keyColumns = new LinkedHashSet<>();
         event.keyFields().forEachRemaining(e -> keyColumns.add(e.getKey()));
         Map<String, String> columns = new LinkedHashMap<>();
-        source.forEach((column, pg) -> columns.put(column, type(column, pg, null, keyColumns)));
+        // a row carries every column of its table, unless a transform renamed or dropped some (or it is a delete's key)
+        Set<String> rowColumns = event.isDelete() ? null : new java.util.HashSet<>(event.rowFields());
+        source.forEach((column, pg) -> {
+            if (rowColumns == null || rowColumns.contains(column) || keyColumns.contains(column)) {
+                columns.put(column, type(column, pg, null, keyColumns));
+            }
+        });
         event.row().fields().forEachRemaining(f -> columns.computeIfAbsent(f.getKey(), c -> type(c, null, f.getValue(), keyColumns)));
         keyColumns.forEach(k -> columns.computeIfAbsent(k, c -> type(c, null, event.key().get(c), keyColumns)));
 
