@@ -6,7 +6,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import io.cdchub.change.ChangeTopicRule;
 import io.cdchub.config.CdcHubProperties;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -45,8 +44,14 @@ public class GatewayTopics {
             served = Pattern.compile(endpointTopics);
             excluded = null;
         } else {
-            // every change topic of the source, renamed ones included: the one rule the sinks' default subscription uses
-            endpointTopics = ChangeTopicRule.of(hub).changeTopicsRegex();
+            // every change topic (<prefix>.<schema>.<table>, or <prefix>.<name> when renamed) and the rename targets.
+            // Written without '?', '+' or \\Q (they do not survive an endpoint URI); the dead-letter topic, which the
+            // regex also matches, is never served (its records are skipped in dispatch).
+            StringBuilder regex = new StringBuilder(escape(hub.topicPrefix())).append("\\..*");
+            for (String renamed : hub.topicRename().values()) {
+                regex.append('|').append(escape(renamed));
+            }
+            endpointTopics = regex.toString();
             isPattern = true;
             excluded = hub.dlq().topic();
             served = Pattern.compile(endpointTopics);
@@ -64,6 +69,11 @@ public class GatewayTopics {
 
     public boolean isServed(String topic) {
         return !topic.equals(excluded) && served.matcher(topic).matches();
+    }
+
+    /** A topic name as a regex: '.' is its only character with a meaning there. */
+    private static String escape(String topic) {
+        return topic.replace(".", "\\.");
     }
 
     /**

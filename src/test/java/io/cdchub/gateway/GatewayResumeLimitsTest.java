@@ -32,7 +32,7 @@ class GatewayResumeLimitsTest {
 
     private static final String KEY = "resume-key-for-the-tests-0123456789abcdef";
     private static final String ORDERS = "cdc.public.orders";
-    private static final String PRICES = "cdc.public.commodity_prices";
+    private static final String PRICES = "cdc.commodity_prices";
 
     private final List<GatewayHub> hubs = new ArrayList<>();
 
