@@ -3,8 +3,6 @@ package io.cdchub.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -107,13 +105,7 @@ class ElasticsearchSinkIT extends SinkContextIT {
         await("search_replay in Elasticsearch").until(() -> esDocs("cdc-search_replay"), expected::equals);
 
         List<Event> events = TopicReader.readAll(topic("search_replay"));
-        List<TopicWriter.Out> replay = new ArrayList<>();
-        for (Event e : events) {
-            replay.add(TopicWriter.Out.json(e.key() == null ? null : e.key().toString(), e.value() == null ? null : e.value().toString()));
-        }
-        List<TopicWriter.Out> twice = new ArrayList<>(replay);
-        Collections.reverse(twice);
-        twice.addAll(replay);
+        List<TopicWriter.Out> twice = newestFirstThenInOrder(events);
         TopicWriter.write(topic("search_replay"), twice);
 
         await("the replay consumed").until(() -> runners.metrics(ElasticsearchSink.NAME).lagValue() == 0 && es().documents("cdc-search_replay").size() == expected.size());

@@ -70,6 +70,19 @@ import org.springframework.test.context.ContextConfiguration;
 @ContextConfiguration(initializers = {RealServers.class, SinkContextIT.SinkServers.class})
 abstract class SinkContextIT {
 
+    /** A topic's records written again, newest first and then in order: a replay every idempotent sink must absorb. */
+    static List<io.cdchub.testinfra.TopicWriter.Out> newestFirstThenInOrder(List<io.cdchub.testinfra.TopicReader.Event> events) {
+        List<io.cdchub.testinfra.TopicWriter.Out> replay = new java.util.ArrayList<>();
+        for (io.cdchub.testinfra.TopicReader.Event e : events) {
+            replay.add(io.cdchub.testinfra.TopicWriter.Out.json(e.key() == null ? null : e.key().toString(),
+                    e.value() == null ? null : e.value().toString()));
+        }
+        List<io.cdchub.testinfra.TopicWriter.Out> twice = new java.util.ArrayList<>(replay);
+        java.util.Collections.reverse(twice);
+        twice.addAll(replay);
+        return twice;
+    }
+
     @org.springframework.beans.factory.annotation.Autowired
     SinkRunners runners;
 

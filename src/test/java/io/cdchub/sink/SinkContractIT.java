@@ -3,8 +3,6 @@ package io.cdchub.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,13 +92,7 @@ abstract class SinkContractIT extends SinkContextIT {
 
         // the whole topic again, newest first and then in order: every change is older than or as old as what is there
         List<Event> events = TopicReader.readAll(topic(table));
-        List<TopicWriter.Out> replay = new ArrayList<>();
-        for (Event e : events) {
-            replay.add(TopicWriter.Out.json(e.key() == null ? null : e.key().toString(), e.value() == null ? null : e.value().toString()));
-        }
-        List<TopicWriter.Out> twice = new ArrayList<>(replay);
-        Collections.reverse(twice);
-        twice.addAll(replay);
+        List<TopicWriter.Out> twice = newestFirstThenInOrder(events);
         long changes = events.stream().filter(e -> !e.isTombstone()).count();
         double handledBefore = metrics().writtenCount() + metrics().alreadyAppliedCount();
         TopicWriter.write(topic(table), twice);
