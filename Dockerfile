@@ -56,11 +56,13 @@ ENV CDC_DATA_DIR=/var/lib/cdc-hub \
 VOLUME ["/var/lib/cdc-hub"]
 
 # Class-data sharing: a training run (no server contacted) records the classes a start-up loads into cdc-hub.jsa,
-# which every start then maps instead of reading and verifying them from 370 jars: about half the CPU of a start-up
+# which every start then maps instead of reading and verifying them from its jars: about half the CPU of a start-up
 # (bench/README.md). Same JVM, same options and same jar path as the ENTRYPOINT, or the JVM ignores the archive.
 COPY scripts/create-cds-archive.sh /tmp/create-cds-archive.sh
 RUN sh /tmp/create-cds-archive.sh /app/cdc-hub.jar /app/cdc-hub.jsa && rm /tmp/create-cds-archive.sh
 
 USER ${UID}:${GID}
-EXPOSE 8080
+# 8080 server.port: admin API, actuator (health, Prometheus), Hawtio, the gateway (WebSocket, SSE) and /live;
+# 8083 cdc.admin.connect-port: the Kafka Connect-compatible REST API (-1 turns it off)
+EXPOSE 8080 8083
 ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/cdc-hub.jsa", "-jar", "/app/cdc-hub.jar"]

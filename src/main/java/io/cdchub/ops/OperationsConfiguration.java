@@ -36,6 +36,12 @@ public class OperationsConfiguration {
         return new DeadLetterMetrics(registry);
     }
 
+    /** Debezium's snapshot and streaming MBeans as gauges, for the built-in source and the management API's connectors. */
+    @Bean
+    DebeziumMetrics debeziumMetrics(MeterRegistry registry, HealthProperties health) {
+        return new DebeziumMetrics(registry, health.slotLagInterval());
+    }
+
     /** The source's slot health and gauges, with {@code cdc.source.enabled}. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnProperty(name = "cdc.source.enabled", havingValue = "true", matchIfMissing = true)

@@ -83,6 +83,26 @@ class HealthAndMetricsIT {
             assertThat(value(metrics, "cdc_source_publish_in_flight", "source=\"it-health\"")).isPresent();
             assertThat(value(metrics, "camel_exchanges_total", "routeId=\"postgres-to-kafka\"").orElse(0)).isPositive();
 
+            // Debezium's own MBeans, as gauges (DebeziumMetrics looks them up every slot-lag-interval)
+            String debezium = Awaitility.await("Debezium's metrics").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> get(base + "/actuator/prometheus").body(),
+                            text -> value(text, "debezium_streaming_connected", "server=\"health\"").orElse(0) == 1);
+            assertThat(value(debezium, "debezium_snapshot_completed", "server=\"health\"")).hasValue(1.0);
+            assertThat(value(debezium, "debezium_streaming_queue_remaining_capacity", "server=\"health\"").orElse(-1)).isPositive();
+            // the rows inserted right after the start may reach the snapshot or the stream: both count
+            debezium.lines().filter(l -> l.startsWith("debezium_")).forEach(l -> System.out.println("DEBEZIUM " + l));
+            assertThat(value(debezium, "debezium_streaming_events_seen", "server=\"health\"").orElse(0)).isPositive();
+            double scanned = value(debezium, "debezium_snapshot_rows_scanned", "table=\"health.items\"").orElse(-1);
+            assertThat(scanned).isBetween(0.0, 20.0);
+
+            // what this instance is: version, commit and capabilities
+            JsonNode info = json(get(base + "/actuator/info"));
+            System.out.println("INFO " + info.toPrettyString());
+            assertThat(info.path("build").path("version").asText()).isEqualTo("0.1.0-SNAPSHOT");
+            assertThat(info.path("git").path("commit").path("id").asText()).isNotBlank();
+            assertThat(info.path("capabilities").path("source").asBoolean()).isTrue();
+            assertThat(info.path("capabilities").path("sinks").isArray()).isTrue();
+
             // a dead letter (as the error handler hands it over) is counted for the route that failed it
             Exchange letter = app.getBean(CamelContext.class).createProducerTemplate().send("direct:dead-letter", exchange -> {
                 exchange.setProperty(Exchange.FAILURE_ROUTE_ID, "postgres-to-kafka");

@@ -1,5 +1,11 @@
 package io.cdchub.ops;
 
+import java.util.ArrayList;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -123,7 +129,7 @@ class HelmChartTest {
                 .hasMessageContaining("Kubernetes model");
         assertThatThrownBy(() -> KubernetesManifests.parse(deployment.formatted("ports: [{containerPort: http}]")))
                 .hasMessageContaining("Kubernetes model");
-        assertThatThrownBy(() -> KubernetesManifests.parse("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"))
+        assertThatThrownBy(() -> KubernetesManifests.parse("apiVersion: batch/v1\nkind: Job\nmetadata: {name: p}\n"))
                 .hasMessageContaining("not a kind");
     }
 
@@ -213,6 +219,79 @@ class HelmChartTest {
     // ---------------------------------------------------------------------------------------------
     // non-default value sets
     // ---------------------------------------------------------------------------------------------
+
+    /**
+     * The {@code helm test} hook. {@code helm template} (helm-java's too) leaves hooks out, so the hook is rendered from a
+     * copy of the chart whose test template has its hook annotations removed, and checked like the other objects.
+     */
+    @Test
+    void helmTestHookChecksBothRolesReadiness() throws IOException {
+        Path template = CHART.resolve("templates/tests/test-readiness.yaml");
+        assertThat(Files.readString(template)).contains("helm.sh/hook: test");
+        Path chart = tmp.resolve("chart");
+        try (java.util.stream.Stream<Path> files = Files.walk(CHART)) {
+            for (Path file : files.toList()) {
+                Path copy = chart.resolve(CHART.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(copy);
+                } else {
+                    Files.copy(file, copy);
+                }
+            }
+        }
+        Path copied = chart.resolve("templates/tests/test-readiness.yaml");
+        Files.writeString(copied, Files.readString(copied).lines().filter(l -> !l.contains("helm.sh/hook"))
+                .collect(java.util.stream.Collectors.joining("\n")));
+        String manifests = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION).call();
+        io.fabric8.kubernetes.api.model.Pod test = new Rendered(manifests, KubernetesManifests.parse(manifests))
+                .get(io.fabric8.kubernetes.api.model.Pod.class, FULLNAME + "-test-readiness");
+        assertThat(String.join(" ", test.getSpec().getContainers().get(0).getCommand()))
+                .contains("http://" + FULLNAME + ":8080/actuator/health/readiness", "http://" + FULLNAME + "-source:8080/actuator/health/readiness");
+        assertThat(test.getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(test.getSpec().getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(test.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    }
+
+    @Test
+    void grafanaDashboardAndAlertsOnlyWhenAsked() throws IOException {
+        assertThat(render(Map.of()).kinds()).doesNotContain("PrometheusRule").containsOnlyOnce("PodDisruptionBudget");
+        Rendered r = render(Map.of("metrics", Map.of(
+                "serviceMonitor", Map.of("enabled", false),
+                "grafanaDashboard", Map.of("enabled", true, "folder", "CDC"),
+                "prometheusRule", Map.of("enabled", true, "labels", Map.of("release", "prometheus"), "slotLagBytes", 5368709120L,
+                        "for", "5m"))));
+
+        ConfigMap dashboard = r.get(ConfigMap.class, FULLNAME + "-dashboard");
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        assertThat(dashboard.getMetadata().getAnnotations()).containsEntry("grafana_folder", "CDC");
+        JsonNode json = new ObjectMapper().readTree(dashboard.getData().get("cdc-hub.json"));
+        assertThat(json.path("uid").asText()).isEqualTo("cdc-hub");
+        List<String> titles = new ArrayList<>();
+        List<String> exprs = new ArrayList<>();
+        json.path("panels").forEach(p -> {
+            titles.add(p.path("title").asText());
+            p.path("targets").forEach(t -> exprs.add(t.path("expr").asText()));
+        });
+        assertThat(titles).contains("Aggregation (Redis windows)", "Gateway (WebSocket / SSE)", "Debezium (snapshot and streaming)",
+                "Gateway commit-to-client latency p50 / p95 / p99");
+        // one dashboard: the chart ships config/grafana's (MonitoringConfigTest checks its metrics)
+        assertThat(dashboard.getData().get("cdc-hub.json").strip())
+                .isEqualTo(Files.readString(Path.of("config/grafana/cdc-hub-dashboard.json")).strip());
+        // latencies as quantiles of histograms, never means
+        assertThat(exprs).anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("cdc_gateway_latency_seconds_bucket"))
+                .anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("cdc_sink_batch_duration_seconds_bucket"))
+                .noneMatch(e -> e.contains("_sum") || e.contains("_count"));
+
+        io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule rule =
+                r.get(io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class, FULLNAME);
+        assertThat(rule.getMetadata().getLabels()).containsEntry("release", "prometheus");
+        Map<String, String> alerts = new java.util.TreeMap<>();
+        rule.getSpec().getGroups().get(0).getRules().forEach(a -> alerts.put(a.getAlert(), a.getExpr().getStrVal()));
+        assertThat(alerts).containsOnlyKeys("CdcHubSourceDown", "CdcHubSlotLagHigh", "CdcHubSinkLagHigh", "CdcHubDeadLetters");
+        assertThat(alerts.get("CdcHubSlotLagHigh")).isEqualTo("max by (slot) (cdc_source_slot_lag_bytes{namespace=\"cdc\"}) > 5368709120");
+        assertThat(alerts.get("CdcHubSourceDown")).contains("debezium_streaming_connected{namespace=\"cdc\"}");
+        assertThat(rule.getSpec().getGroups().get(0).getRules().get(0).getFor()).isEqualTo("5m");
+    }
 
     @Test
     void existingSecretIngressServiceMonitorAutoscalingAndSinks() {

@@ -38,18 +38,26 @@ class MonitoringConfigTest {
             "camel_exchanges_total", "camel_exchanges_failed_total", "camel_exchanges_succeeded_total",
             "camel_exchanges_failures_handled_total", "camel_exchanges_external_redeliveries_total",
             "camel_route_policy_seconds_count", "camel_route_policy_seconds_sum", "camel_route_policy_seconds_max",
+            "camel_route_policy_seconds_bucket",
             "camel_routes_running_routes", "camel_routes_added_routes", "camel_routes_reloaded_routes",
             // source and dead letters
             "cdc_source_slot_lag_bytes", "cdc_source_publish_in_flight", "cdc_dlq_records_total",
             // sinks
             "cdc_sink_records_written_total", "cdc_sink_records_skipped_total", "cdc_sink_batches_total", "cdc_sink_failures_total",
             "cdc_sink_dead_letters_total", "cdc_sink_batch_duration_seconds_count", "cdc_sink_batch_duration_seconds_sum",
-            "cdc_sink_batch_duration_seconds_max", "cdc_sink_lag",
+            "cdc_sink_batch_duration_seconds_max", "cdc_sink_batch_duration_seconds_bucket", "cdc_sink_lag",
+            // Debezium's MBeans (io.cdchub.ops.DebeziumMetrics)
+            "debezium_streaming_events_seen", "debezium_streaming_ms_behind_source", "debezium_streaming_connected",
+            "debezium_streaming_queue_remaining_capacity", "debezium_snapshot_running", "debezium_snapshot_tables_remaining",
+            "debezium_snapshot_rows_scanned",
+            // aggregation
+            "cdc_aggregation_events_total", "cdc_aggregation_runs_total", "cdc_aggregation_run_retries_total",
+            "cdc_aggregation_windows_completed_total", "cdc_aggregation_dead_letters_total",
             // gateway
             "cdc_gateway_connections", "cdc_gateway_subscriptions", "cdc_gateway_messages_sent_total",
             "cdc_gateway_messages_dropped_total", "cdc_gateway_connections_refused_total",
             "cdc_gateway_connections_closed_lagging_total", "cdc_gateway_latency_seconds_count", "cdc_gateway_latency_seconds_sum",
-            "cdc_gateway_latency_seconds_max",
+            "cdc_gateway_latency_seconds_max", "cdc_gateway_latency_seconds_bucket",
             // JVM (Spring Boot)
             "jvm_memory_used_bytes", "process_cpu_usage");
 
@@ -129,9 +137,12 @@ class MonitoringConfigTest {
         assertThat(panels).isGreaterThanOrEqualTo(10);
         assertThat(used).allSatisfy(name -> assertThat(EXPORTED).as("exported metrics").contains(name));
         // the issue's list: per-route exchanges, failures and time; slot lag; sink lag; dead letters; gateway connections
-        assertThat(used).contains("camel_exchanges_total", "camel_exchanges_failed_total", "camel_route_policy_seconds_sum",
+        assertThat(used).contains("camel_exchanges_total", "camel_exchanges_failed_total", "camel_route_policy_seconds_bucket",
+                "cdc_aggregation_events_total", "debezium_streaming_ms_behind_source",
                 "cdc_source_slot_lag_bytes", "cdc_source_publish_in_flight", "cdc_sink_lag", "cdc_dlq_records_total",
                 "cdc_gateway_connections");
+        // latencies as quantiles of histograms, never means (issue 16)
+        assertThat(used).noneMatch(name -> name.endsWith("_sum") || name.endsWith("_count"));
         // the variable the selectors use
         assertThat(dashboard.path("templating").path("list").findValuesAsText("name")).contains("instance", "datasource");
     }
