@@ -77,6 +77,17 @@ public class OperationsConfiguration {
     }
 
     @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "cdc.sink.iceberg.enabled", havingValue = "true")
+    static class IcebergOperations {
+
+        @Bean
+        IcebergHealthIndicator icebergHealthIndicator(io.cdchub.sink.iceberg.IcebergSink icebergSink, HealthProperties health,
+                io.cdchub.sink.SinkRunners runners) {
+            return new IcebergHealthIndicator(icebergSink, health.timeout(), () -> runners.outage(io.cdchub.sink.iceberg.IcebergSink.NAME));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
     @ConditionalOnProperty(name = "cdc.sink.elasticsearch.enabled", havingValue = "true")
     static class ElasticsearchOperations {
 

@@ -56,6 +56,50 @@ public interface Sink<I> {
      */
     SinkWriteResult write(SinkRequest<I> request);
 
+    /**
+     * The sink's staging, when its writes become durable only at commits of its own (Iceberg: one snapshot per table every
+     * commit interval, so that the table does not get a snapshot and small files per batch); null, the default, for a
+     * sink whose {@link #write} is durable when it returns (ClickHouse, Elasticsearch). See {@link Staging}.
+     */
+    default Staging staging() {
+        return null;
+    }
+
+    /**
+     * <b>Staging</b>: an optional capability of a sink. Such a sink's {@link #write} only stages the request (in memory,
+     * or in files nobody can see yet); {@link #commit} makes everything staged durable and visible at once. The runner
+     * ({@link SinkPipeline}) then holds each written batch back from the Kafka offset commit until a {@link #commit}
+     * that began after the batch was written has returned: Kafka offsets never pass what is durable in the target, so a
+     * crash loses nothing (the uncommitted batches are read and written again).
+     *
+     * <p>The runner commits when {@link #commitInterval} has passed since the last commit (checked at each batch, and by a
+     * timer while no batch comes, so an idle route's last changes become visible within an interval), when
+     * {@link #commitWanted} says so, and when the route stops. Commits and writes never run at the same time. A commit
+     * that fails throws {@link SinkUnavailableException} and must keep what was staged: the runner retries (the route's
+     * back-off; nothing newer is taken meanwhile) and the sink's health is DOWN until a commit succeeds.
+     *
+     * <p>Batches of an idle route that a timer commit made durable have their Kafka offsets committed with the route's
+     * next batch (Kafka's consumer can only commit on its own thread): until then a restart reads them again, so a
+     * staging sink must recognise what it already committed (Iceberg: the Kafka offsets in the snapshot summary).
+     */
+    interface Staging {
+
+        /** The longest a written batch waits for its commit. */
+        java.time.Duration commitInterval();
+
+        /** Whether the sink wants a commit before the interval is over (e.g. it staged many rows). Called from any thread. */
+        default boolean commitWanted() {
+            return false;
+        }
+
+        /**
+         * Makes every write that returned before this call durable and visible.
+         *
+         * @throws SinkUnavailableException the target cannot take the commit now; what was staged is kept for the next one
+         */
+        void commit();
+    }
+
     /** What the runner offers {@link #prepare}. */
     interface Preparation {
 

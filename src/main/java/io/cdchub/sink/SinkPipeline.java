@@ -34,6 +34,13 @@ import org.apache.camel.Exchange;
  * A write that fails is not forgotten: the exception reaches the route (its routeConfiguration retries with
  * back-off), and the retry writes that batch, and every batch handed over after it, again on the consumer thread
  * before anything newer. A retried exchange whose batch was already handed over is not converted or sent twice.
+ *
+ * <p><b>Staging sinks</b> ({@link Sink#staging()}): a written batch is durable only after the sink's next commit, so it is
+ * held back ({@link #staged}) and handed to the commit step only once a commit that began after it was written has
+ * returned. Commits run when the sink's interval has passed (checked at each batch, and by {@link #timer} while the route
+ * is idle), when the sink wants one, and at {@link #close}; a commit never runs during a write ({@link #commitLock}). A
+ * failed commit fails the route's exchange before its batch is handed over, so the route's back-off retries the commit
+ * and nothing newer is taken meanwhile.
  */
 public final class SinkPipeline implements AutoCloseable {
 
@@ -54,7 +61,24 @@ public final class SinkPipeline implements AutoCloseable {
     /** Batches handed over and not yet seen written, oldest first; touched by the consumer thread only. */
     private final ArrayDeque<Pending<?>> pending = new ArrayDeque<>();
 
+    /** The sink's staging, or null: then a written batch is committed as soon as it is seen written. */
+    private final Sink.Staging staging;
+    /** Written batches of a staging sink waiting for a commit, oldest first (number, records); consumer thread only. */
+    private final ArrayDeque<Object[]> staged = new ArrayDeque<>();
+    /** Held while a batch is written or the sink commits: a commit covers exactly the writes that returned before it. */
+    private final Object commitLock = new Object();
+    /** Numbers batches as they are handed over (consumer thread). */
+    private long handedOver;
+    /** The number of the last batch written (under {@link #commitLock}). */
+    private volatile long lastWritten;
+    /** The number of the last batch a commit made durable (under {@link #commitLock}). */
+    private volatile long durable;
+    private volatile long lastCommitNanos = System.nanoTime();
+    /** Commits an idle staging sink's writes when its interval has passed; null without staging. */
+    private final java.util.concurrent.ScheduledExecutorService timer;
+
     private final class Pending<P> {
+        final long number = ++handedOver;
         final List<?> records;
         final Function<List<?>, P> prepare;
         final Consumer<P> write;
@@ -73,7 +97,7 @@ public final class SinkPipeline implements AutoCloseable {
         void start(CompletableFuture<Void> previous) {
             prepared = CompletableFuture.supplyAsync(() -> prepare.apply(records), converter);
             result = prepared.thenCombineAsync(previous, (converted, ignored) -> {
-                timed(() -> write.accept(converted));
+                timed(() -> writeNumbered(number, () -> write.accept(converted)));
                 return null;
             }, writer);
         }
@@ -91,12 +115,37 @@ public final class SinkPipeline implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new SinkUnavailableException("Interrupted while a batch was being converted (stopping?)", e);
             }
-            timed(() -> write.accept(prepare.apply(records)));
+            timed(() -> writeNumbered(number, () -> write.accept(prepare.apply(records))));
+        }
+    }
+
+    /** Writes batch {@code number}; a staging sink's commit waits for it, and covers it once it returned. */
+    private void writeNumbered(long number, Runnable write) {
+        if (staging == null) {
+            write.run();
+            return;
+        }
+        synchronized (commitLock) {
+            write.run();
+            lastWritten = number;
         }
     }
 
     public SinkPipeline(String sink, SinkMetrics metrics, int fullBatch) {
+        this(sink, metrics, fullBatch, null);
+    }
+
+    /** @param staging the sink's {@link Sink#staging()}, or null */
+    public SinkPipeline(String sink, SinkMetrics metrics, int fullBatch, Sink.Staging staging) {
         this.metrics = metrics;
+        this.staging = staging;
+        if (staging != null) {
+            long tick = Math.max(50, Math.min(1000, staging.commitInterval().toMillis() / 4));
+            this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("cdc-sink-" + sink + "-committer"));
+            this.timer.scheduleWithFixedDelay(this::commitIdle, tick, tick, TimeUnit.MILLISECONDS);
+        } else {
+            this.timer = null;
+        }
         this.fullBatch = fullBatch;
         this.converter = Executors.newSingleThreadExecutor(daemon("cdc-sink-" + sink + "-converter"));
         this.writer = Executors.newSingleThreadExecutor(daemon("cdc-sink-" + sink + "-writer"));
@@ -163,8 +212,11 @@ public final class SinkPipeline implements AutoCloseable {
         List<?> records = batch.getMessage().getBody(List.class);
         if (records == null || records.isEmpty() || batch.getProperty(SUBMITTED, false, Boolean.class)) {
             settle(written, 0);
+            commitIfDue(written);
             return;
         }
+        // a commit that is due (and fails while the target is away) goes before anything newer is taken
+        commitIfDue(written);
         Pending<P> next = new Pending<>(records, prepare, write);
         Pending<?> last = pending.peekLast();
         next.start(last == null ? CompletableFuture.completedFuture(null) : last.result);
@@ -172,6 +224,62 @@ public final class SinkPipeline implements AutoCloseable {
         batch.setProperty(SUBMITTED, true);
         if (records.size() < fullBatch) {
             settle(written, 0);
+            commitIfDue(written);
+        }
+    }
+
+    /**
+     * For a staging sink: commits when due, then hands the batches made durable (by this or an earlier commit, the
+     * timer's included) to the commit step.
+     */
+    private void commitIfDue(List<Object> written) {
+        if (staging == null) {
+            return;
+        }
+        if (commitDue()) {
+            commit();
+        }
+        while (!staged.isEmpty() && (long) staged.peekFirst()[0] <= durable) {
+            written.add(staged.removeFirst()[1]);
+        }
+    }
+
+    private boolean commitDue() {
+        return lastWritten > durable
+                && (System.nanoTime() - lastCommitNanos >= staging.commitInterval().toNanos() || staging.commitWanted());
+    }
+
+    /** Commits the staging sink: everything written so far becomes durable. */
+    private void commit() {
+        long started = System.nanoTime();
+        synchronized (commitLock) {
+            long upTo = lastWritten;
+            if (upTo <= durable) {
+                return;
+            }
+            try {
+                staging.commit();
+            } catch (SinkUnavailableException e) {
+                metrics.failure(e.getMessage());
+                throw e;
+            }
+            durable = upTo;
+            lastCommitNanos = System.nanoTime();
+        }
+        metrics.batch(System.nanoTime() - started);
+    }
+
+    /** The timer's commit while no batch comes; a failure is reported (health DOWN) and tried again at the next tick. */
+    private void commitIdle() {
+        try {
+            if (commitDue()) {
+                commit();
+            }
+        } catch (RuntimeException e) {
+            if (!(e instanceof SinkUnavailableException)) {
+                metrics.failure(e.toString());
+            }
+            org.slf4j.LoggerFactory.getLogger(SinkPipeline.class).warn("Commit of the staged writes failed; trying again: {}", e.getMessage());
         }
     }
 
@@ -224,7 +332,11 @@ public final class SinkPipeline implements AutoCloseable {
                 }
             }
             pending.removeFirst();
-            written.add(oldest.records);
+            if (staging == null) {
+                written.add(oldest.records);
+            } else {
+                staged.addLast(new Object[] {oldest.number, oldest.records}); // handed to the commit step once committed
+            }
         }
     }
 
@@ -254,6 +366,21 @@ public final class SinkPipeline implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer.awaitTermination(10, TimeUnit.SECONDS);
+            try {
+                // what was written becomes visible (and, with its Kafka offsets in the target, is skipped when read again)
+                synchronized (commitLock) {
+                    if (lastWritten > durable) {
+                        staging.commit();
+                        durable = lastWritten;
+                    }
+                }
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(SinkPipeline.class).warn("Last commit at stop failed; the batches will be read again: {}", e.getMessage());
+            }
+        }
         if (converters != null) {
             converters.shutdown();
         }

@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param clickhouse    the ClickHouse sink
  * @param elasticsearch the Elasticsearch sink
+ * @param iceberg       the Iceberg sink (io.cdchub.sink.iceberg)
  * @param retry          back-off while a target is down or answers 5xx (a batch is retried without end)
  * @param topicRefreshMs how often a sink reading a topic pattern looks for new topics (Kafka's metadata.max.age.ms)
  * @param lagIntervalMs  how often the consumer lag gauge is measured
@@ -24,6 +25,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record SinkProperties(
         @DefaultValue ClickHouse clickhouse,
         @DefaultValue Elasticsearch elasticsearch,
+        @DefaultValue io.cdchub.sink.iceberg.IcebergSettings iceberg,
         @DefaultValue Retry retry,
         @DefaultValue("10000") int topicRefreshMs,
         @DefaultValue("10000") int lagIntervalMs) {
@@ -39,6 +41,10 @@ public record SinkProperties(
         }
         if (elasticsearch.enabled()) {
             elasticsearch.validate();
+        }
+        if (iceberg.enabled()) {
+            iceberg.validate();
+            requireSubscription(io.cdchub.sink.iceberg.IcebergSettings.PREFIX, iceberg.topics(), iceberg.topicPattern());
         }
         requirePositive("cdc.sink.retry.initial-delay-ms", retry.initialDelayMs());
         requirePositive("cdc.sink.topic-refresh-ms", topicRefreshMs);

@@ -88,7 +88,7 @@ public final class SinkRunner<I> implements AutoCloseable {
         this.metrics = metrics;
         this.deadLetters = deadLetters;
         this.step = step;
-        this.pipeline = new SinkPipeline(routeId, metrics, fullBatch);
+        this.pipeline = new SinkPipeline(routeId, metrics, fullBatch, sink.staging());
     }
 
     public Sink<I> sink() {

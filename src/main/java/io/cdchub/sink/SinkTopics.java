@@ -15,12 +15,14 @@ public class SinkTopics {
     private final ChangeTopicRule rule;
     private final SinkSubscription clickhouse;
     private final SinkSubscription elasticsearch;
+    private final SinkSubscription iceberg;
     private final SinkSubscription changeTopics;
 
     public SinkTopics(SinkProperties sinks, CdcHubProperties hub) {
         this.rule = ChangeTopicRule.of(hub);
         this.clickhouse = SinkSubscription.of(sinks.clickhouse().topics(), sinks.clickhouse().topicPattern(), rule);
         this.elasticsearch = SinkSubscription.of(sinks.elasticsearch().topics(), sinks.elasticsearch().topicPattern(), rule);
+        this.iceberg = SinkSubscription.of(sinks.iceberg().topics(), sinks.iceberg().topicPattern(), rule);
         this.changeTopics = new SinkSubscription(rule.changeTopicsRegex(), true);
     }
 
@@ -46,6 +48,18 @@ public class SinkTopics {
 
     public boolean elasticsearchIsPattern() {
         return elasticsearch.isPattern();
+    }
+
+    public SinkSubscription icebergSubscription() {
+        return iceberg;
+    }
+
+    public String iceberg() {
+        return iceberg.topics();
+    }
+
+    public boolean icebergIsPattern() {
+        return iceberg.isPattern();
     }
 
     /** Every change topic this instance's source writes, renamed ones included, as a regex. */

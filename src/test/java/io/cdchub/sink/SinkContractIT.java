@@ -43,7 +43,27 @@ abstract class SinkContractIT extends SinkContextIT {
     abstract void startTarget();
 
     String table(String scenario) {
-        return table(sink(), scenario);
+        return table(contractName(), scenario);
+    }
+
+    /** The name the sink's contract tables carry (CONTRACT_SINKS): the sink's, unless one sink runs the contract twice. */
+    String contractName() {
+        return sink();
+    }
+
+    /** The change topic of a source table in this test's context. */
+    String changeTopic(String table) {
+        return topic(table);
+    }
+
+    /** The renamed topic of a source table in this test's context (cdc.topic-rename). */
+    String renamedChangeTopic(String table) {
+        return renamedTopic(table);
+    }
+
+    /** The dead-letter topic of this test's context. */
+    String deadLetterTopic() {
+        return DLQ;
     }
 
     static ConditionFactory await(String what) {
@@ -62,7 +82,7 @@ abstract class SinkContractIT extends SinkContextIT {
     }
 
     List<Event> deadLetters(String topic) {
-        return TopicReader.readAll(DLQ).stream()
+        return TopicReader.readAll(deadLetterTopic()).stream()
                 .filter(e -> routeId().equals(e.headers().get(DeadLetterEnricher.ROUTE_ID)))
                 .filter(e -> topic.equals(e.headers().get(DeadLetterEnricher.ORIGINAL_TOPIC)))
                 .toList();
@@ -91,15 +111,15 @@ abstract class SinkContractIT extends SinkContextIT {
         await("the table in the target").until(() -> targetRows(table, COLUMNS), expected::equals);
 
         // the whole topic again, newest first and then in order: every change is older than or as old as what is there
-        List<Event> events = TopicReader.readAll(topic(table));
+        List<Event> events = TopicReader.readAll(changeTopic(table));
         List<TopicWriter.Out> twice = newestFirstThenInOrder(events);
         long changes = events.stream().filter(e -> !e.isTombstone()).count();
         double handledBefore = metrics().writtenCount() + metrics().alreadyAppliedCount();
-        TopicWriter.write(topic(table), twice);
+        TopicWriter.write(changeTopic(table), twice);
 
         await("the replay handled").until(() -> metrics().writtenCount() + metrics().alreadyAppliedCount() >= handledBefore + 2 * changes);
         await("still PostgreSQL's rows").during(Duration.ofSeconds(1)).until(() -> targetRows(table, COLUMNS), expected::equals);
-        assertThat(deadLetters(topic(table))).isEmpty();
+        assertThat(deadLetters(changeTopic(table))).isEmpty();
     }
 
     @Test
@@ -124,7 +144,7 @@ abstract class SinkContractIT extends SinkContextIT {
         Map<String, Map<String, String>> expected = sourceRows(table, COLUMNS);
         await("the rows after the target is back").until(() -> targetRows(table, COLUMNS), expected::equals);
         await("the outage over").until(() -> metrics().outage() == null);
-        assertThat(deadLetters(topic(table))).isEmpty();
+        assertThat(deadLetters(changeTopic(table))).isEmpty();
     }
 
     @Test
@@ -133,13 +153,13 @@ abstract class SinkContractIT extends SinkContextIT {
         sql("INSERT INTO sinks." + table + " VALUES (1, 'shapes the target', 1)"); // qty becomes a number column
         await("the first row").until(() -> targetRows(table, COLUMNS), rows -> rows.containsKey("1"));
 
-        TopicWriter.write(topic(table), List.of(
+        TopicWriter.write(changeTopic(table), List.of(
                 TopicWriter.Out.json("{\"id\":1001}", envelope(table, 1001, "\"good one\"", "5")),
                 TopicWriter.Out.json("{\"id\":1002}", envelope(table, 1002, "\"refused\"", "\"not a number\"")),
                 TopicWriter.Out.json("{\"id\":1003}", envelope(table, 1003, "\"good two\"", "7"))));
 
         await("the good records").until(() -> targetRows(table, COLUMNS), rows -> rows.containsKey("1001") && rows.containsKey("1003"));
-        List<Event> letters = await("the dead letter").until(() -> deadLetters(topic(table)), l -> !l.isEmpty());
+        List<Event> letters = await("the dead letter").until(() -> deadLetters(changeTopic(table)), l -> !l.isEmpty());
         assertThat(letters).hasSize(1);
         assertThat(letters.get(0).headers()).containsEntry(DeadLetterEnricher.EXCEPTION_CLASS, RejectedRecordException.class.getName())
                 .containsKey(DeadLetterEnricher.ORIGINAL_OFFSET);
@@ -178,7 +198,7 @@ abstract class SinkContractIT extends SinkContextIT {
         sql("INSERT INTO sinks." + table + " VALUES (1, 'on a renamed topic', 1)", "INSERT INTO sinks." + table + " VALUES (2, 'two', 2)",
                 "UPDATE sinks." + table + " SET qty = 20 WHERE id = 2");
         // cdc.topic-rename (SinkContextIT) names it like the quick start's cdc.commodity_prices: <prefix>.<table>
-        await("the renamed topic").until(() -> TopicReader.readAll(renamedTopic(table)).size() >= 3);
+        await("the renamed topic").until(() -> TopicReader.readAll(renamedChangeTopic(table)).size() >= 3);
         Map<String, Map<String, String>> expected = sourceRows(table, COLUMNS);
         await("the rows in the target").until(() -> targetRows(table, COLUMNS), expected::equals);
     }

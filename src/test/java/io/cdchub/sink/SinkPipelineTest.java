@@ -146,4 +146,63 @@ class SinkPipelineTest {
             assertThat(doubled.get(i)).isEqualTo(i % 5 == 0 ? null : i * 2);
         }
     }
+
+    /** A staging sink: writes are durable only after its commit; the commit step gets a batch only once committed. */
+    private static final class StagingTarget implements Sink.Staging {
+        final List<String> staged = Collections.synchronizedList(new ArrayList<>());
+        final List<String> committed = Collections.synchronizedList(new ArrayList<>());
+        volatile boolean down;
+        volatile java.time.Duration interval = java.time.Duration.ofHours(1);
+
+        @Override
+        public java.time.Duration commitInterval() {
+            return interval;
+        }
+
+        @Override
+        public synchronized void commit() {
+            if (down) {
+                throw new SinkUnavailableException("store down");
+            }
+            committed.addAll(staged);
+            staged.clear();
+        }
+    }
+
+    @Test
+    void aStagingSinksBatchesReachTheCommitStepOnlyOnceItCommittedThem() throws Exception {
+        StagingTarget target = new StagingTarget();
+        SinkMetrics metrics = new SinkMetrics(new SimpleMeterRegistry(), "staging");
+        try (SinkPipeline staging = new SinkPipeline("staging", metrics, 2, target)) {
+            java.util.function.Consumer<Exchange> write = batch -> staging.write(batch,
+                    records -> String.join(",", records.stream().map(Object::toString).toList()), target.staged::add);
+
+            Exchange first = batch("a");
+            write.accept(first); // a partial batch: written, but not committed (the interval is not over)
+            assertThat(target.staged).containsExactly("a");
+            assertThat(written(first)).as("Kafka offsets must not pass what the sink committed").isEmpty();
+
+            target.interval = java.time.Duration.ZERO; // the interval is over: the next batch commits first
+            target.down = true;
+            Exchange second = batch("b");
+            assertThatThrownBy(() -> write.accept(second)).isInstanceOf(SinkUnavailableException.class);
+            assertThat(written(second)).isEmpty();
+            assertThat(metrics.outage()).isNotNull();
+
+            target.down = false;
+            write.accept(second); // the route's retry: commits, then takes the batch
+            assertThat(target.committed).contains("a");
+            assertThat(written(second)).containsExactly(List.of("a"), List.of("b"));
+            assertThat(target.committed).containsExactly("a", "b");
+
+            // idle: the timer commits what a batch left staged; its offsets go with the next batch
+            target.interval = java.time.Duration.ofMillis(200);
+            Exchange third = batch("c");
+            write.accept(third);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> target.committed.contains("c"));
+            Exchange fourth = batch("d");
+            write.accept(fourth);
+            assertThat(written(fourth)).startsWith(List.of("c"));
+        }
+    }
 }

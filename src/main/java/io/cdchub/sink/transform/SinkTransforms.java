@@ -51,11 +51,17 @@ public class SinkTransforms {
         settings.transforms().forEach((name, transform) -> compiled.put(name, compile(name, transform)));
         requireDeclared("cdc.sink.clickhouse.transforms", settings.clickhouse().transforms());
         requireDeclared("cdc.sink.elasticsearch.transforms", settings.elasticsearch().transforms());
+        requireDeclared("cdc.sink.iceberg.transforms", settings.iceberg().transforms());
     }
 
     /** The built-in ClickHouse route's transforms, comma-separated (its {@code transforms} parameter). */
     public String clickhouse() {
         return String.join(",", settings.clickhouse().transforms());
+    }
+
+    /** The built-in Iceberg route's transforms, comma-separated (its {@code transforms} parameter). */
+    public String iceberg() {
+        return String.join(",", settings.iceberg().transforms());
     }
 
     /** The built-in Elasticsearch route's transforms, comma-separated (its {@code transforms} parameter). */

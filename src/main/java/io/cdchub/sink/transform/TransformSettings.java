@@ -14,11 +14,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param transforms    the declared transforms by name; a sink route applies those it names, in its order
  * @param clickhouse    which transforms the built-in ClickHouse route applies
  * @param elasticsearch which transforms the built-in Elasticsearch route applies
+ * @param iceberg       which transforms the built-in Iceberg route applies
  */
 public record TransformSettings(
         Map<String, Transform> transforms,
         @DefaultValue Uses clickhouse,
-        @DefaultValue Uses elasticsearch) {
+        @DefaultValue Uses elasticsearch,
+        @DefaultValue Uses iceberg) {
 
     public TransformSettings {
         transforms = transforms == null ? Map.of() : new LinkedHashMap<>(transforms);
