@@ -14,11 +14,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param transforms    the declared transforms by name; a sink route applies those it names, in its order
  * @param clickhouse    which transforms the built-in ClickHouse route applies
  * @param elasticsearch which transforms the built-in Elasticsearch route applies
+ * @param parquet       which transforms the built-in Parquet route applies
+ * @param delta         which transforms the built-in Delta Lake route applies
  */
 public record TransformSettings(
         Map<String, Transform> transforms,
         @DefaultValue Uses clickhouse,
-        @DefaultValue Uses elasticsearch) {
+        @DefaultValue Uses elasticsearch,
+        @DefaultValue Uses parquet,
+        @DefaultValue Uses delta) {
 
     public TransformSettings {
         transforms = transforms == null ? Map.of() : new LinkedHashMap<>(transforms);
