@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import io.cdchub.sink.SinkProperties;
+import io.cdchub.sink.lakehouse.LakehouseStorage;
+import io.cdchub.sink.lakehouse.S3Settings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -13,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled      run the Delta Lake sink in this instance
  * @param path         where the tables go ({@code <path>/<table>}): a local folder or {@code s3://bucket/prefix}
+ * @param s3           how to reach the S3-compatible store when {@code path} is on S3
  * @param topics       change topics to read; empty reads every change topic
  * @param topicPattern a regex over topic names, instead of {@code topics}
  * @param groupId      Kafka consumer group
@@ -23,6 +26,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record DeltaSettings(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("./data/delta") String path,
+        @DefaultValue S3Settings s3,
         List<String> topics,
         String topicPattern,
         @DefaultValue("cdc-hub-delta") String groupId,
@@ -41,12 +45,17 @@ public record DeltaSettings(
 
     /** Stops start-up naming the property when a setting is wrong (called only when the sink is enabled). */
     public void validate() {
-        SinkProperties.requireText(P + ".path", path);
+        storage();
         SinkProperties.requireSubscription(P, topics, topicPattern);
         SinkProperties.requireText(P + ".group-id", groupId);
         SinkProperties.requirePositive(P + ".batch-size", batchSize);
         SinkProperties.requirePositive(P + ".linger-ms", lingerMs);
         tables.forEach((source, folder) -> SinkProperties.requireName(P + ".tables." + source, folder, TABLE_NAME));
+    }
+
+    /** Where the tables go, checked: a message naming the property when {@code path} or {@code s3.*} is wrong. */
+    public LakehouseStorage storage() {
+        return LakehouseStorage.of(P + ".path", path, s3);
     }
 
     /** The table folder for a source table. */

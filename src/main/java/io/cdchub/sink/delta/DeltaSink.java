@@ -328,7 +328,10 @@ public class DeltaSink implements Sink<DeltaSink.Change> {
         if (rows.isEmpty()) {
             return new SinkWriteResult(0, skipped, List.of(), null);
         }
-        TransactionBuilder builder = table.createTransactionBuilder(engine, ENGINE_INFO, snapshot.isPresent() ? Operation.WRITE : Operation.CREATE_TABLE);
+        // no retries inside Delta Kernel: a failed commit (the store away, another writer) fails the batch, and the
+        // runner's retry converts it again against the table as it is then
+        TransactionBuilder builder = table.createTransactionBuilder(engine, ENGINE_INFO, snapshot.isPresent() ? Operation.WRITE : Operation.CREATE_TABLE)
+                .withMaxRetries(0);
         if (snapshot.isEmpty()) {
             builder = builder.withSchema(engine, shape.schema()).withTableProperties(engine, Map.of("delta.enableChangeDataFeed", "true"));
         }

@@ -3,8 +3,11 @@ package io.cdchub.sink.delta;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.clickhouse.PostgresColumns;
 import io.cdchub.sink.lakehouse.LakeTableColumns;
+import io.cdchub.sink.lakehouse.LakehouseFileIO;
+import io.cdchub.sink.lakehouse.LakehouseStorage;
 import io.cdchub.source.SourceProperties;
 import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.engine.Engine;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,12 +17,26 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "cdc.sink.delta.enabled", havingValue = "true")
 public class DeltaSinkConfiguration {
 
+    /**
+     * Delta Kernel's engine on the sink's store. A local folder: Hadoop's raw local file system (Delta's own local log
+     * store, which commits by an atomic rename; no .crc files). S3: the lakehouse sinks' S3FileIO ({@link DeltaFileIO}).
+     */
     @Bean
-    DeltaSink deltaSink(SinkProperties sinks, SourceProperties source) {
+    Engine deltaSinkEngine(SinkProperties sinks) {
+        LakehouseStorage storage = sinks.delta().storage();
+        if (storage.isS3()) {
+            return DefaultEngine.create(new DeltaFileIO(LakehouseFileIO.open(storage)));
+        }
+        org.apache.hadoop.conf.Configuration conf = LakehouseFileIO.hadoopConfiguration();
+        // Delta's local log store commits through Hadoop's FileContext (an atomic rename that fails when the version
+        // exists), which needs the local AbstractFileSystem: the raw one, as for the files (no .crc files)
+        conf.set("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.RawLocalFs");
+        return DefaultEngine.create(conf);
+    }
+
+    @Bean
+    DeltaSink deltaSink(SinkProperties sinks, SourceProperties source, Engine deltaSinkEngine) {
         DeltaSettings settings = sinks.delta();
-        LakeTableColumns columns = new LakeTableColumns(new PostgresColumns(source.database()));
-        // TEMPORARY until the lakehouse foundation's storage settings: local folders through Hadoop's local file system
-        String root = java.nio.file.Path.of(settings.path()).toAbsolutePath().normalize().toString();
-        return new DeltaSink(settings, columns, DefaultEngine.create(new org.apache.hadoop.conf.Configuration()), root);
+        return new DeltaSink(settings, new LakeTableColumns(new PostgresColumns(source.database())), deltaSinkEngine, settings.storage().location());
     }
 }

@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
 
 import io.cdchub.config.InvalidConfigurationException;
 import io.cdchub.sink.SinkProperties;
+import io.cdchub.sink.lakehouse.LakehouseStorage;
+import io.cdchub.sink.lakehouse.S3Settings;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -18,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled        run the Parquet sink in this instance
  * @param path           where files go: a local folder or {@code s3://bucket/prefix}
+ * @param s3             how to reach the S3-compatible store when {@code path} is on S3
  * @param prefix         folder under {@code path} for the change files ({@code <path>/<prefix>/<table>/dt=.../hour=.../});
  *                       empty: none
  * @param topics         change topics to read; empty reads every change topic
@@ -33,6 +36,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ParquetSettings(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("./data/parquet") String path,
+        @DefaultValue S3Settings s3,
         @DefaultValue("") String prefix,
         List<String> topics,
         String topicPattern,
@@ -59,7 +63,7 @@ public record ParquetSettings(
 
     /** Stops start-up naming the property when a setting is wrong (called only when the sink is enabled). */
     public void validate() {
-        SinkProperties.requireText(P + ".path", path);
+        storage();
         for (String part : prefix.isEmpty() ? new String[0] : prefix.split("/")) {
             SinkProperties.requireName(P + ".prefix", part, FOLDER_NAME);
         }
@@ -78,6 +82,11 @@ public record ParquetSettings(
             SinkProperties.requireName(P + ".aggregates", name, FOLDER_NAME);
             aggregate.validate(P + ".aggregates." + name);
         });
+    }
+
+    /** Where the files go, checked: a message naming the property when {@code path} or {@code s3.*} is wrong. */
+    public LakehouseStorage storage() {
+        return LakehouseStorage.of(P + ".path", path, s3);
     }
 
     /** The folder of a source table's change files (under {@code path}/{@code prefix}). */

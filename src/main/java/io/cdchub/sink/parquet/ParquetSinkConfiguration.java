@@ -3,7 +3,10 @@ package io.cdchub.sink.parquet;
 import io.cdchub.sink.SinkProperties;
 import io.cdchub.sink.clickhouse.PostgresColumns;
 import io.cdchub.sink.lakehouse.LakeTableColumns;
+import io.cdchub.sink.lakehouse.LakehouseFileIO;
+import io.cdchub.sink.lakehouse.LakehouseStorage;
 import io.cdchub.source.SourceProperties;
+import org.apache.iceberg.io.FileIO;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,13 +16,16 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "cdc.sink.parquet.enabled", havingValue = "true")
 public class ParquetSinkConfiguration {
 
+    /** The files' store (a local folder or S3), through the lakehouse sinks' one FileIO; closed with the context. */
+    @Bean(destroyMethod = "close")
+    FileIO parquetSinkFileIO(SinkProperties sinks) {
+        return LakehouseFileIO.open(sinks.parquet().storage());
+    }
+
     @Bean
-    ParquetSink parquetSink(SinkProperties sinks, SourceProperties source) {
+    ParquetSink parquetSink(SinkProperties sinks, SourceProperties source, FileIO parquetSinkFileIO) {
         ParquetSettings settings = sinks.parquet();
-        LakeTableColumns columns = new LakeTableColumns(new PostgresColumns(source.database()));
-        // TEMPORARY until the lakehouse foundation's storage settings: a local folder through Hadoop's local file system
-        org.apache.iceberg.hadoop.HadoopFileIO io = new org.apache.iceberg.hadoop.HadoopFileIO(new org.apache.hadoop.conf.Configuration());
-        String root = java.nio.file.Path.of(settings.path()).toAbsolutePath().normalize().toString();
-        return new ParquetSink(settings, columns, io, root);
+        LakehouseStorage storage = settings.storage();
+        return new ParquetSink(settings, new LakeTableColumns(new PostgresColumns(source.database())), parquetSinkFileIO, storage.location());
     }
 }
