@@ -69,6 +69,9 @@ final class LakeReads {
     static List<Map<String, Object>> parquetFile(Path file) {
         GenericData model = new GenericData();
         model.addLogicalTypeConversion(new Conversions.DecimalConversion());
+        model.addLogicalTypeConversion(new org.apache.avro.data.TimeConversions.DateConversion());
+        model.addLogicalTypeConversion(new org.apache.avro.data.TimeConversions.TimestampMicrosConversion());
+        model.addLogicalTypeConversion(new org.apache.avro.data.TimeConversions.LocalTimestampMicrosConversion());
         List<Map<String, Object>> rows = new ArrayList<>();
         try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).withDataModel(model).build()) {
             for (GenericRecord record = reader.read(); record != null; record = reader.read()) {

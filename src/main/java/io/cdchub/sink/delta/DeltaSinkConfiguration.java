@@ -17,13 +17,16 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "cdc.sink.delta.enabled", havingValue = "true")
 public class DeltaSinkConfiguration {
 
+    @Bean
+    Engine deltaSinkEngine(SinkProperties sinks) {
+        return engine(sinks.delta().storage());
+    }
+
     /**
      * Delta Kernel's engine on the sink's store. A local folder: Hadoop's raw local file system (Delta's own local log
      * store, which commits by an atomic rename; no .crc files). S3: the lakehouse sinks' S3FileIO ({@link DeltaFileIO}).
      */
-    @Bean
-    Engine deltaSinkEngine(SinkProperties sinks) {
-        LakehouseStorage storage = sinks.delta().storage();
+    public static Engine engine(LakehouseStorage storage) {
         if (storage.isS3()) {
             return DefaultEngine.create(new DeltaFileIO(LakehouseFileIO.open(storage)));
         }
