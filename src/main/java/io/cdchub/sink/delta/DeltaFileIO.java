@@ -108,12 +108,27 @@ final class DeltaFileIO implements FileIO {
                 return new SeekableInputStream() {
                     @Override
                     public int read() throws IOException {
-                        return in.read();
+                        try {
+                            return in.read();
+                        } catch (org.apache.iceberg.exceptions.NotFoundException e) {
+                            throw missing(e);
+                        }
                     }
 
                     @Override
                     public int read(byte[] b, int off, int len) throws IOException {
-                        return in.read(b, off, len);
+                        try {
+                            return in.read(b, off, len);
+                        } catch (org.apache.iceberg.exceptions.NotFoundException e) {
+                            throw missing(e);
+                        }
+                    }
+
+                    /** S3 opens the object on the first read: a missing one is what Delta Kernel expects it to be. */
+                    private FileNotFoundException missing(org.apache.iceberg.exceptions.NotFoundException e) {
+                        FileNotFoundException missing = new FileNotFoundException(path);
+                        missing.initCause(e);
+                        return missing;
                     }
 
                     @Override
@@ -130,7 +145,7 @@ final class DeltaFileIO implements FileIO {
                     public void readFully(byte[] b, int off, int len) throws IOException {
                         int read = 0;
                         while (read < len) {
-                            int n = in.read(b, off + read, len - read);
+                            int n = read(b, off + read, len - read);
                             if (n < 0) {
                                 throw new java.io.EOFException("End of " + path + " after " + read + " of " + len + " bytes");
                             }

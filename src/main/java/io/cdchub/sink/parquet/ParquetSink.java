@@ -142,7 +142,7 @@ public class ParquetSink implements Sink<ParquetSink.Item> {
             for (ChangeEvent event : tableEvents) {
                 byFile.computeIfAbsent(folder + fileBase(event), f -> new ArrayList<>()).add(event);
             }
-            List<StreamingAggregate> fed = aggregates.isEmpty() ? List.of() : aggregates.of(first.schema(), first.table(), columns);
+            List<StreamingAggregate> fed = aggregates.isEmpty() ? List.of() : aggregatesOf(first.schema(), first.table(), columns);
             for (Map.Entry<String, List<ChangeEvent>> file : byFile.entrySet()) {
                 SinkRequest<Item> request = preparation.request(file.getKey(), file.getValue(), event -> row(event, columns, schema));
                 requests.add(request);
@@ -163,6 +163,17 @@ public class ParquetSink implements Sink<ParquetSink.Item> {
             }));
         }
         return requests;
+    }
+
+    /** The table's aggregates, their state read from the store on first use: a store that cannot be read is an outage. */
+    private List<StreamingAggregate> aggregatesOf(String schema, String table, List<LakeColumn> columns) {
+        try {
+            return aggregates.of(schema, table, columns);
+        } catch (SinkUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SinkUnavailableException("Cannot read the aggregates' state under " + root + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@code dt=YYYY-MM-DD/hour=HH/<topic>-<partition>}: the change's commit hour (UTC) and Kafka partition. */
