@@ -14,8 +14,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Health indicators and operational metrics. Indicator names are the bean names without
- * {@code HealthIndicator}: {@code replicationSlot} (source on), {@code kafka}, {@code clickhouse} and
- * {@code elasticsearch} (their sink on) and {@code camelContext}. application.yaml puts the external ones in
+ * {@code HealthIndicator}: {@code replicationSlot} (source on), {@code kafka}, {@code clickhouse},
+ * {@code elasticsearch}, {@code parquet} and {@code delta} (their sink on) and {@code camelContext}. application.yaml puts the external ones in
  * the readiness group, never in liveness: an unreachable target makes the app not ready, not dead.
  */
 @Configuration(proxyBeanMethods = false)
@@ -84,6 +84,28 @@ public class OperationsConfiguration {
         IcebergHealthIndicator icebergHealthIndicator(io.cdchub.sink.iceberg.IcebergSink icebergSink, HealthProperties health,
                 io.cdchub.sink.SinkRunners runners) {
             return new IcebergHealthIndicator(icebergSink, health.timeout(), () -> runners.outage(io.cdchub.sink.iceberg.IcebergSink.NAME));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "cdc.sink.parquet.enabled", havingValue = "true")
+    static class ParquetOperations {
+
+        @Bean
+        FileSinkHealthIndicator parquetHealthIndicator(io.cdchub.sink.parquet.ParquetSink sink, HealthProperties health, io.cdchub.sink.SinkRunners runners) {
+            return new FileSinkHealthIndicator(sink.root(), sink::probeStore, health.timeout(),
+                    () -> runners.outage(io.cdchub.sink.parquet.ParquetSink.NAME));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "cdc.sink.delta.enabled", havingValue = "true")
+    static class DeltaOperations {
+
+        @Bean
+        FileSinkHealthIndicator deltaHealthIndicator(io.cdchub.sink.delta.DeltaSink sink, HealthProperties health, io.cdchub.sink.SinkRunners runners) {
+            return new FileSinkHealthIndicator(sink.root(), sink::probeStore, health.timeout(),
+                    () -> runners.outage(io.cdchub.sink.delta.DeltaSink.NAME));
         }
     }
 

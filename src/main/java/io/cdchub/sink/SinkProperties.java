@@ -17,6 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param clickhouse    the ClickHouse sink
  * @param elasticsearch the Elasticsearch sink
  * @param iceberg       the Iceberg sink (io.cdchub.sink.iceberg)
+ * @param parquet       the Parquet sink and its aggregates (io.cdchub.sink.parquet)
+ * @param delta         the Delta Lake sink (io.cdchub.sink.delta)
  * @param retry          back-off while a target is down or answers 5xx (a batch is retried without end)
  * @param topicRefreshMs how often a sink reading a topic pattern looks for new topics (Kafka's metadata.max.age.ms)
  * @param lagIntervalMs  how often the consumer lag gauge is measured
@@ -26,6 +28,8 @@ public record SinkProperties(
         @DefaultValue ClickHouse clickhouse,
         @DefaultValue Elasticsearch elasticsearch,
         @DefaultValue io.cdchub.sink.iceberg.IcebergSettings iceberg,
+        @DefaultValue io.cdchub.sink.parquet.ParquetSettings parquet,
+        @DefaultValue io.cdchub.sink.delta.DeltaSettings delta,
         @DefaultValue Retry retry,
         @DefaultValue("10000") int topicRefreshMs,
         @DefaultValue("10000") int lagIntervalMs) {
@@ -45,6 +49,12 @@ public record SinkProperties(
         if (iceberg.enabled()) {
             iceberg.validate();
             requireSubscription(io.cdchub.sink.iceberg.IcebergSettings.PREFIX, iceberg.topics(), iceberg.topicPattern());
+        }
+        if (parquet.enabled()) {
+            parquet.validate();
+        }
+        if (delta.enabled()) {
+            delta.validate();
         }
         requirePositive("cdc.sink.retry.initial-delay-ms", retry.initialDelayMs());
         requirePositive("cdc.sink.topic-refresh-ms", topicRefreshMs);
@@ -188,7 +198,7 @@ public record SinkProperties(
             @DefaultValue("30000") int maxDelayMs) {
     }
 
-    static void requireHttpUrl(String property, String url) {
+    public static void requireHttpUrl(String property, String url) {
         try {
             URI uri = URI.create(url);
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
@@ -199,13 +209,13 @@ public record SinkProperties(
         }
     }
 
-    static void requireName(String property, String value, Pattern pattern) {
+    public static void requireName(String property, String value, Pattern pattern) {
         if (value == null || !pattern.matcher(value).matches()) {
             throw new InvalidConfigurationException(property, "must match " + pattern.pattern() + ", but is '" + value + "'");
         }
     }
 
-    static void requireSubscription(String prefix, List<String> topics, String topicPattern) {
+    public static void requireSubscription(String prefix, List<String> topics, String topicPattern) {
         boolean hasPattern = topicPattern != null && !topicPattern.isBlank();
         if (!topics.isEmpty() && hasPattern) {
             throw new InvalidConfigurationException(prefix + ".topic-pattern", "cannot be set together with " + prefix + ".topics: choose one");
@@ -224,13 +234,13 @@ public record SinkProperties(
         }
     }
 
-    static void requireText(String property, String value) {
+    public static void requireText(String property, String value) {
         if (value == null || value.isBlank()) {
             throw new InvalidConfigurationException(property, "must be set");
         }
     }
 
-    static void requirePositive(String property, int value) {
+    public static void requirePositive(String property, int value) {
         if (value <= 0) {
             throw new InvalidConfigurationException(property, "must be positive, but is " + value);
         }

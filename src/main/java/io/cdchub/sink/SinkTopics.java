@@ -16,6 +16,8 @@ public class SinkTopics {
     private final SinkSubscription clickhouse;
     private final SinkSubscription elasticsearch;
     private final SinkSubscription iceberg;
+    private final SinkSubscription parquet;
+    private final SinkSubscription delta;
     private final SinkSubscription changeTopics;
 
     public SinkTopics(SinkProperties sinks, CdcHubProperties hub) {
@@ -23,6 +25,8 @@ public class SinkTopics {
         this.clickhouse = SinkSubscription.of(sinks.clickhouse().topics(), sinks.clickhouse().topicPattern(), rule);
         this.elasticsearch = SinkSubscription.of(sinks.elasticsearch().topics(), sinks.elasticsearch().topicPattern(), rule);
         this.iceberg = SinkSubscription.of(sinks.iceberg().topics(), sinks.iceberg().topicPattern(), rule);
+        this.parquet = SinkSubscription.of(sinks.parquet().topics(), sinks.parquet().topicPattern(), rule);
+        this.delta = SinkSubscription.of(sinks.delta().topics(), sinks.delta().topicPattern(), rule);
         this.changeTopics = new SinkSubscription(rule.changeTopicsRegex(), true);
     }
 
@@ -60,6 +64,22 @@ public class SinkTopics {
 
     public boolean icebergIsPattern() {
         return iceberg.isPattern();
+    }
+
+    public String parquet() {
+        return parquet.topics();
+    }
+
+    public boolean parquetIsPattern() {
+        return parquet.isPattern();
+    }
+
+    public String delta() {
+        return delta.topics();
+    }
+
+    public boolean deltaIsPattern() {
+        return delta.isPattern();
     }
 
     /** Every change topic this instance's source writes, renamed ones included, as a regex. */

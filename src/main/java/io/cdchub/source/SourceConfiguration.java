@@ -48,6 +48,8 @@ public class SourceConfiguration {
     private static final Map<String, String> CDC_HUB_FORM_READERS = Map.of(
             "cdc.sink.clickhouse.enabled", "the ClickHouse sink",
             "cdc.sink.elasticsearch.enabled", "the Elasticsearch sink",
+            "cdc.sink.parquet.enabled", "the Parquet sink",
+            "cdc.sink.delta.enabled", "the Delta Lake sink",
             "cdc.gateway.enabled", "the real-time gateway");
 
     static void requireReadersOfTheForm(SourceProperties source, Environment environment) {

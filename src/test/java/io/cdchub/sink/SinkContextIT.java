@@ -49,6 +49,27 @@ import org.springframework.test.context.ContextConfiguration;
     // the contract's renamed topics, named like the quick start's cdc.commodity_prices (SinkContractIT)
     "cdc.topic-rename.contract_clickhouse_renamed=sit.contract_clickhouse_renamed",
     "cdc.topic-rename.contract_elasticsearch_renamed=sit.contract_elasticsearch_renamed",
+    "cdc.topic-rename.contract_parquet_renamed=sit.contract_parquet_renamed",
+    "cdc.topic-rename.contract_delta_renamed=sit.contract_delta_renamed",
+    // the Parquet sink on the S3 server, laid out as the README's example (processed-data/raw-kafka-data/...), with its
+    // two aggregates (ParquetAggregatesIT); the Delta Lake sink on a local folder (paths: SinkServers)
+    "cdc.sink.parquet.enabled=true",
+    "cdc.sink.parquet.prefix=raw-kafka-data",
+    "cdc.sink.parquet.batch-size=500",
+    "cdc.sink.parquet.roll-interval-ms=100",
+    "cdc.sink.parquet.aggregates.klienci-by-country.table=klienci",
+    "cdc.sink.parquet.aggregates.klienci-by-country.group-by=country",
+    "cdc.sink.parquet.aggregates.klienci-by-country.measures.customers=count",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.table=sinks.klienci",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.group-by=position",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.measures.avg_age=avg(age)",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.measures.employees=count",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.measures.youngest=min(age)",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.measures.oldest=max(age)",
+    "cdc.sink.parquet.aggregates.avg-age-by-position.measures.total_salary=sum(salary)",
+    "cdc.sink.delta.enabled=true",
+    "cdc.sink.delta.batch-size=500",
+    "cdc.sink.delta.linger-ms=100",
     // a user's own route into a built-in sink (UserSinkRouteIT), with a transform of its own
     "cdc.routes.dir=src/test/resources/user-sink-routes",
     "cdc.sink.transforms.partner-ops.operation-field=_cdc_operation",
@@ -95,12 +116,25 @@ abstract class SinkContextIT {
      * The sinks that run {@link SinkContractIT}: each gets a table per scenario, and a renamed topic. Declared here, before
      * the static block that creates the tables (a subclass's constants are not initialised yet when this class is).
      */
-    static final List<String> CONTRACT_SINKS = List.of("clickhouse", "elasticsearch", "iceberg_s3", "iceberg_local");
+    static final List<String> CONTRACT_SINKS = List.of("clickhouse", "elasticsearch", "iceberg_s3", "iceberg_local", "parquet", "delta");
     static final List<String> CONTRACT_SCENARIOS = List.of("replay", "outage", "refused", "evolving", "renamed");
 
     /** The source table of a sink's contract scenario. */
     static String table(String sink, String scenario) {
         return "contract_" + sink + "_" + scenario;
+    }
+
+    /** The Parquet sink's bucket on the S3 server: the README's example layout. */
+    static final String PARQUET_BUCKET = "processed-data";
+    /** The Delta Lake sink's local folder (made once per test JVM). */
+    static final java.nio.file.Path DELTA_DIR = deltaDir();
+
+    private static java.nio.file.Path deltaDir() {
+        try {
+            return io.cdchub.testinfra.TempDirs.create("cdc-hub-delta-it-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Points the sinks at the shared test servers. */
@@ -114,6 +148,15 @@ abstract class SinkContextIT {
             }
             if (environment.getProperty("cdc.sink.elasticsearch.enabled", Boolean.class, false)) {
                 TestPropertyValues.of("cdc.sink.elasticsearch.url=" + ElasticsearchServer.shared().url()).applyTo(environment);
+            }
+            if (environment.getProperty("cdc.sink.parquet.enabled", Boolean.class, false)) {
+                io.cdchub.testinfra.S3Server s3 = io.cdchub.testinfra.S3Server.shared();
+                s3.createBucket(PARQUET_BUCKET);
+                TestPropertyValues.of("cdc.sink.parquet.path=s3://" + PARQUET_BUCKET).applyTo(environment);
+                TestPropertyValues.of(s3.properties("cdc.sink.parquet")).applyTo(environment);
+            }
+            if (environment.getProperty("cdc.sink.delta.enabled", Boolean.class, false)) {
+                TestPropertyValues.of("cdc.sink.delta.path=" + DELTA_DIR).applyTo(environment);
             }
         }
     }
@@ -142,7 +185,13 @@ abstract class SinkContextIT {
                         + " first_name text, last_name text, city text, state text, country text,"
                         + " registration_date timestamptz NOT NULL DEFAULT now(), is_active boolean NOT NULL DEFAULT true,"
                         + " customer_tier text NOT NULL DEFAULT 'standard', lifetime_value numeric(10,2) NOT NULL DEFAULT 0)",
-                "CREATE TABLE IF NOT EXISTS sinks.transformed (id int PRIMARY KEY, name text, qty int, secret text, region text)");
+                "CREATE TABLE IF NOT EXISTS sinks.transformed (id int PRIMARY KEY, name text, qty int, secret text, region text)",
+                // ParquetAggregatesIT: the user's customers ("klienci") with the two aggregates' columns
+                "CREATE TABLE IF NOT EXISTS sinks.klienci (id int PRIMARY KEY, name text, country text, position text, age int,"
+                        + " salary numeric(10,2))",
+                // ParquetSinkIT, DeltaSinkIT: one column of each type family the file sinks map
+                "CREATE TABLE IF NOT EXISTS sinks.lake_types (id bigint PRIMARY KEY, flag boolean, small smallint, price numeric(12,4),"
+                        + " big numeric, ratio double precision, born date, seen timestamp, at timestamptz, doc jsonb, tags text[], note text)");
         for (String sink : CONTRACT_SINKS) {
             for (String scenario : CONTRACT_SCENARIOS) {
                 pg.execute(DB, "CREATE TABLE IF NOT EXISTS sinks." + table(sink, scenario) + " (id int PRIMARY KEY, name text NOT NULL, qty int)");

@@ -52,6 +52,8 @@ public class SinkTransforms {
         requireDeclared("cdc.sink.clickhouse.transforms", settings.clickhouse().transforms());
         requireDeclared("cdc.sink.elasticsearch.transforms", settings.elasticsearch().transforms());
         requireDeclared("cdc.sink.iceberg.transforms", settings.iceberg().transforms());
+        requireDeclared("cdc.sink.parquet.transforms", settings.parquet().transforms());
+        requireDeclared("cdc.sink.delta.transforms", settings.delta().transforms());
     }
 
     /** The built-in ClickHouse route's transforms, comma-separated (its {@code transforms} parameter). */
@@ -67,6 +69,16 @@ public class SinkTransforms {
     /** The built-in Elasticsearch route's transforms, comma-separated (its {@code transforms} parameter). */
     public String elasticsearch() {
         return String.join(",", settings.elasticsearch().transforms());
+    }
+
+    /** The built-in Parquet route's transforms, comma-separated (its {@code transforms} parameter). */
+    public String parquet() {
+        return String.join(",", settings.parquet().transforms());
+    }
+
+    /** The built-in Delta Lake route's transforms, comma-separated (its {@code transforms} parameter). */
+    public String delta() {
+        return String.join(",", settings.delta().transforms());
     }
 
     /**

@@ -15,12 +15,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param clickhouse    which transforms the built-in ClickHouse route applies
  * @param elasticsearch which transforms the built-in Elasticsearch route applies
  * @param iceberg       which transforms the built-in Iceberg route applies
+ * @param parquet       which transforms the built-in Parquet route applies
+ * @param delta         which transforms the built-in Delta Lake route applies
  */
 public record TransformSettings(
         Map<String, Transform> transforms,
         @DefaultValue Uses clickhouse,
         @DefaultValue Uses elasticsearch,
-        @DefaultValue Uses iceberg) {
+        @DefaultValue Uses iceberg,
+        @DefaultValue Uses parquet,
+        @DefaultValue Uses delta) {
 
     public TransformSettings {
         transforms = transforms == null ? Map.of() : new LinkedHashMap<>(transforms);
