@@ -65,6 +65,8 @@ class GatewayLatencyIT {
         }
         try (ConfigurableApplicationContext app = InProcessApp.start(settings)) {
             PostgresServer.shared().execute(RealServers.DATABASE, "INSERT INTO gwlat.ticks VALUES (0, 'seed')");
+            // the change topic exists from its first change on: subscribing before would be refused as unknown
+            io.cdchub.testinfra.TopicReader.awaitCount(TOPIC, 1);
             Awaitility.await("the gateway's consumer is live").atMost(Duration.ofSeconds(60)).until(() -> GatewayTestApps.hub(app).isLive());
 
             Received client = new Received();
