@@ -16,10 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 10,000 client sockets in the benchmark JVM and as many in the server's: each process needs more than 10,000 files.
-ulimit -n 65536 2> /dev/null || ulimit -n "$(ulimit -Hn)"
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 12000 ]; then
-  echo "[bench] open files limit is $(ulimit -n); 10,000 connections need about 11,000 (raise the hard limit, or pass -Dbench.connections=...)" >&2
+# bench.connections client sockets in the benchmark JVM and as many in the server's: each process needs more files than
+# that. The soft limit is raised as far as the hard limit allows (root in a container may not raise the hard one).
+wanted_connections=$(sed -n 's/.*-Dbench\.connections=\([0-9]*\).*/\1/p' <<< "${BENCH_JAVA_OPTS:-}")
+wanted_connections=${wanted_connections:-10000}
+wanted_files=$((wanted_connections + 10000))
+ulimit -n "$((wanted_files > 65536 ? wanted_files : 65536))" 2> /dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$wanted_files" ]; then
+  echo "[bench] open files limit is $(ulimit -n) (hard $(ulimit -Hn)); $wanted_connections connections need about $wanted_files (raise the hard limit, or pass -Dbench.connections=...)" >&2
 fi
 
 name=gateway

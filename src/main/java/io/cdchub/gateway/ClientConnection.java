@@ -333,30 +333,34 @@ final class ClientConnection {
     // ---------------------------------------------------------------- changes in
 
     /**
-     * A record from the fan-out route (never waits).
+     * Records of one topic from the fan-out route, in order (never waits).
      *
      * @return true when this connection was idle and now has frames to write: the caller must run {@link #pump()}
      *         (the fan-out starts many connections' writes with one task instead of one each)
      */
-    boolean offerLive(GatewayRecord record) {
+    boolean offerLive(List<GatewayRecord> records) {
         synchronized (lock) {
-            if (closed) {
+            if (closed || records.isEmpty()) {
                 return false;
             }
-            Subscription subscription = subscriptions.get(record.topic());
+            Subscription subscription = subscriptions.get(records.get(0).topic());
             if (subscription == null) {
                 return false;
             }
             if (subscription.pending != null) {
                 // catching up: hold live records; too many, and the catch-up reads further instead (they are in Kafka)
-                if (subscription.pending.size() >= settings.buffer()) {
-                    subscription.pending.clear();
-                    subscription.pendingOverflowed = true;
+                for (GatewayRecord record : records) {
+                    if (subscription.pending.size() >= settings.buffer()) {
+                        subscription.pending.clear();
+                        subscription.pendingOverflowed = true;
+                    }
+                    subscription.pending.add(record);
                 }
-                subscription.pending.add(record);
                 return false;
             }
-            deliverLocked(record, subscription.filter);
+            for (GatewayRecord record : records) {
+                deliverLocked(record, subscription.filter);
+            }
             if (sending || (queue.isEmpty() && droppedUnreported == 0)) {
                 return false;
             }

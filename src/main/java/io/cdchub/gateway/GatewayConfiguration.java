@@ -36,6 +36,29 @@ public class GatewayConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
     /** bytes: clients send no binary messages (Tomcat's default, 8,192, would be allocated per connection for nothing) */
     static final int BINARY_BUFFER = 1024;
+    /**
+     * characters: Tomcat's per-connection text message buffer. Subscribe actions are short; a longer client message
+     * (a resume position of many partitions) arrives in parts that GatewayWebSocketHandler joins up to
+     * cdc.gateway.max-message-size, so the 2 bytes per character of that limit are not held by every connection.
+     */
+    static final int TEXT_BUFFER = 1024;
+    /**
+     * bytes: Tomcat's WebSocket frame buffers (read, write, text encoder, and permessage-deflate's), 8,192 each by
+     * default, set JVM-wide by the system property org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE. Change frames are
+     * a few hundred bytes; a longer one is sent as continuation frames of this size (clients join them).
+     */
+    static final int WEBSOCKET_BUFFER = 2048;
+    /** bytes: the NIO connector's per-connection socket read and write buffers (8,192 each by default) */
+    static final int SOCKET_READ_BUFFER = 2048;
+    static final int SOCKET_WRITE_BUFFER = 4096;
+
+    static {
+        // read once, when Tomcat's WebSocket classes load (after this configuration, before the server starts); an
+        // explicit -D setting wins
+        if (System.getProperty("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE") == null) {
+            System.setProperty("org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE", Integer.toString(WEBSOCKET_BUFFER));
+        }
+    }
 
     @Bean
     GatewayMetrics gatewayMetrics(MeterRegistry registry) {
@@ -87,15 +110,15 @@ public class GatewayConfiguration {
     }
 
     /**
-     * Tomcat's JSR-356 container: the largest client message and the write timeout for blocking sends (pings, closes).
+     * Tomcat's JSR-356 container: its message buffers and the write timeout for blocking sends (pings, closes).
      * Tomcat allocates each session's text and binary message buffers up front at these sizes (a text buffer of 65,536
-     * characters was 128 KB of heap per connection), so both stay small: clients send short subscribe actions, never
-     * binary messages (which the handler refuses anyway).
+     * characters was 128 KB of heap per connection), so both stay small: clients send short subscribe actions (longer
+     * ones arrive in parts, see TEXT_BUFFER), never binary messages (which the handler refuses anyway).
      */
     @Bean
     ServletServerContainerFactoryBean gatewayWebSocketContainer(GatewayProperties settings) {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-        container.setMaxTextMessageBufferSize(settings.maxMessageSize());
+        container.setMaxTextMessageBufferSize(TEXT_BUFFER);
         container.setMaxBinaryMessageBufferSize(BINARY_BUFFER);
         container.setAsyncSendTimeout(settings.sendTimeout().toMillis());
         return container;
@@ -120,6 +143,10 @@ public class GatewayConfiguration {
 
     private static void tomcatConnections(TomcatServletWebServerFactory factory, GatewayProperties settings) {
         factory.addConnectorCustomizers(connector -> {
+            // each open client holds these (heap) buffers for its whole life: small, since its frames are small; HTTP
+            // requests and responses (admin, actuator) work with them too, in more reads and writes for large bodies
+            connector.setProperty("socket.appReadBufSize", Integer.toString(SOCKET_READ_BUFFER));
+            connector.setProperty("socket.appWriteBufSize", Integer.toString(SOCKET_WRITE_BUFFER));
             if (connector.getProtocolHandler() instanceof AbstractProtocol<?> protocol) {
                 int wanted = settings.maxConnections() + 1000;
                 if (protocol.getMaxConnections() >= 0 && protocol.getMaxConnections() < wanted) {

@@ -32,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's fan-out registry: the kafka-to-gateway route hands every change record to {@link #dispatch}, which
- * parses it once and appends it to the queue of each connection subscribed to its topic. Nothing here waits for a
+ * The gateway's fan-out registry: the kafka-to-gateway route hands every Kafka poll to {@link #dispatch}, which
+ * parses each record once and appends it to the queue of each connection subscribed to its topic. Nothing here waits for a
  * client: the route's Kafka consumer runs at the pace of Kafka, whatever the clients do.
  *
  * <p>Each instance reads every gateway topic itself under a consumer group of its own ({@link #groupId()}), never
@@ -124,9 +124,29 @@ public class GatewayHub implements AutoCloseable {
         return groupId;
     }
 
-    /** One change record from the route: to every subscribed connection's queue. */
-    public void dispatch(Exchange exchange) {
-        Message message = exchange.getMessage();
+    /**
+     * One Kafka poll from the route (camel-kafka batching: the body holds an exchange per record): each record is
+     * parsed once, if anyone is subscribed to its topic, and then {@link #fanOut fanned out} as one batch.
+     */
+    public void dispatch(Exchange poll) {
+        List<?> polled = poll.getMessage().getBody(List.class);
+        if (polled == null || polled.isEmpty()) {
+            return;
+        }
+        List<GatewayRecord> records = new ArrayList<>(polled.size());
+        for (Object item : polled) {
+            GatewayRecord record = read(((Exchange) item).getMessage());
+            if (record != null) {
+                records.add(record);
+            }
+        }
+        if (!records.isEmpty()) {
+            fanOut(records);
+        }
+    }
+
+    /** A polled record as the gateway sends it; null when nobody is subscribed to its topic or it is not sent at all. */
+    private GatewayRecord read(Message message) {
         String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
         int partition = message.getHeader(KafkaConstants.PARTITION, Integer.class);
         long offset = message.getHeader(KafkaConstants.OFFSET, Long.class);
@@ -137,17 +157,14 @@ public class GatewayHub implements AutoCloseable {
             if (foreignFormTopics.add(topic)) {
                 LOG.warn("Gateway skips the records of {}: {}", topic, io.cdchub.sink.SinkHeaderFilterStrategy.foreignFormReason(topic, foreignForm));
             }
-            return;
+            return null;
         }
         Set<ClientConnection> subscribers = byTopic.get(topic);
         if (subscribers == null || subscribers.isEmpty()) {
-            return;
+            return null;
         }
-        GatewayRecord record = parse(topic, partition, offset, message.getHeader(KafkaConstants.KEY, byte[].class),
+        return parse(topic, partition, offset, message.getHeader(KafkaConstants.KEY, byte[].class),
                 message.getBody(byte[].class), message.getHeader(KafkaConstants.TIMESTAMP, 0L, Long.class));
-        if (record != null) {
-            dispatch(record, subscribers);
-        }
     }
 
     /**
@@ -207,23 +224,54 @@ public class GatewayHub implements AutoCloseable {
         return assignedPartitions.get();
     }
 
-    /** Queues a record for its subscribers and starts the writes of those that were idle, a few tasks for all. */
-    void dispatch(GatewayRecord record, Set<ClientConnection> subscribers) {
-        List<ClientConnection> idle = null;
+    /**
+     * Queues a poll's records (in poll order) for their topics' subscribers, then starts the writes of the connections
+     * that were idle. A poll holds runs of one topic (it is grouped by partition): each subscriber takes a whole run
+     * under one lock, and its write is started once per poll, not once per record.
+     */
+    void fanOut(List<GatewayRecord> records) {
+        List<ClientConnection> idle = new ArrayList<>();
+        for (int from = 0; from < records.size(); ) {
+            String topic = records.get(from).topic();
+            int to = from + 1;
+            while (to < records.size() && records.get(to).topic().equals(topic)) {
+                to++;
+            }
+            Set<ClientConnection> subscribers = byTopic.get(topic);
+            if (subscribers != null) {
+                queue(records.subList(from, to), subscribers, idle);
+            }
+            from = to;
+        }
+        checkQueuedTotal();
+        startWrites(idle);
+    }
+
+    /** Records of one topic to these subscribers (tests: a given set), then their writes. */
+    void fanOut(List<GatewayRecord> records, Collection<ClientConnection> subscribers) {
+        List<ClientConnection> idle = new ArrayList<>();
+        queue(records, subscribers, idle);
+        checkQueuedTotal();
+        startWrites(idle);
+    }
+
+    private static void queue(List<GatewayRecord> run, Collection<ClientConnection> subscribers, List<ClientConnection> idle) {
         for (ClientConnection connection : subscribers) {
-            if (connection.offerLive(record)) {
-                if (idle == null) {
-                    idle = new ArrayList<>();
-                }
+            if (connection.offerLive(run)) {
                 idle.add(connection);
             }
         }
-        checkQueuedTotal();
-        if (idle == null) {
+    }
+
+    /**
+     * Starts the writes of connections that were idle, a few tasks for all: one task per connection would wake a
+     * sender thread per connection (10,000 per poll at 10,000 subscribers); a pump only starts an asynchronous write,
+     * so slices are cheap.
+     */
+    private void startWrites(List<ClientConnection> idle) {
+        if (idle.isEmpty()) {
             return;
         }
-        // one task per connection would wake a sender thread per connection and record (a million a second at
-        // 1,000 subscribers x 1,000 changes/s); a pump only starts an asynchronous write, so slices are cheap
         int slices = Math.min(senderThreads, (idle.size() + 63) / 64);
         int size = (idle.size() + slices - 1) / slices;
         for (int from = 0; from < idle.size(); from += size) {

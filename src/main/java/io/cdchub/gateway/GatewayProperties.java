@@ -34,9 +34,9 @@ import org.springframework.util.unit.DataSize;
  * @param maxConnections  most WebSocket + SSE clients at once; more are refused with HTTP 503
  * @param subscribeRate   most subscribe actions one connection may send per second (a burst of as many is allowed)
  * @param maxBadMessages  malformed or refused client messages a connection may send before it is closed with 1008
- * @param maxMessageSize  largest client message in characters (bigger closes the connection with 1009); Tomcat allocates
- *                        a text buffer of this many characters per connection up front, so keep it near what
- *                        subscribe actions need
+ * @param maxMessageSize  largest client message in characters (bigger closes the connection with 1009); longer
+ *                        messages than Tomcat's small per-connection text buffer arrive in parts and are joined up
+ *                        to this size, so it costs memory only while such a message arrives
  * @param topicRefreshMs  how often new topics matching the gateway's topics are picked up
  * @param resumeLookback  how far before a resume position's subscription time partitions it has no offset for are read
  * @param sendTimeout     longest a frame may take to reach a client before the connection is dropped

@@ -12,6 +12,8 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
 final class GatewayWebSocketHandler extends TextWebSocketHandler implements SubProtocolCapable {
 
     static final String CONNECTION = "cdc.gateway.connection";
+    /** the parts of a client message Tomcat handed over so far (only while one longer than its buffer arrives) */
+    private static final String PARTIAL = "cdc.gateway.partial";
 
     private final GatewayHub hub;
 
@@ -29,7 +31,9 @@ final class GatewayWebSocketHandler extends TextWebSocketHandler implements SubP
     public void afterConnectionEstablished(WebSocketSession session) throws Exception {
         GatewayPrincipal principal = (GatewayPrincipal) session.getAttributes().get(GatewayHandshakeInterceptor.PRINCIPAL);
         Session nativeSession = ((NativeWebSocketSession) session).getNativeSession(Session.class);
-        session.setTextMessageSizeLimit(hub.settings().maxMessageSize());
+        // Tomcat allocates a text buffer of this many characters per connection up front; longer client messages
+        // arrive in parts (supportsPartialMessages), joined here up to cdc.gateway.max-message-size
+        session.setTextMessageSizeLimit(GatewayConfiguration.TEXT_BUFFER);
         session.setBinaryMessageSizeLimit(GatewayConfiguration.BINARY_BUFFER);
         ClientConnection connection = hub.open(principal, new WebSocketOutlet(session, nativeSession,
                 hub.settings().sendTimeout().toMillis(), hub.settings().idleTimeout().toMillis()));
@@ -41,11 +45,37 @@ final class GatewayWebSocketHandler extends TextWebSocketHandler implements SubP
         session.getAttributes().put(CONNECTION, connection);
     }
 
+    /** Client messages come in parts of Tomcat's small text buffer: see {@link #handleTextMessage}. */
     @Override
-    protected void handleTextMessage(WebSocketSession session, TextMessage message) {
+    public boolean supportsPartialMessages() {
+        return true;
+    }
+
+    /** A client message, or a part of one: parts are joined (up to cdc.gateway.max-message-size, else 1009). */
+    @Override
+    protected void handleTextMessage(WebSocketSession session, TextMessage message) throws java.io.IOException {
         ClientConnection connection = (ClientConnection) session.getAttributes().get(CONNECTION);
-        if (connection != null) {
-            connection.handle(message.getPayload());
+        if (connection == null) {
+            return;
+        }
+        StringBuilder partial = (StringBuilder) session.getAttributes().get(PARTIAL);
+        if (partial == null && message.isLast()) {
+            connection.handle(message.getPayload()); // the usual case: a whole short message
+            return;
+        }
+        if (partial == null) {
+            partial = new StringBuilder();
+            session.getAttributes().put(PARTIAL, partial);
+        }
+        if (partial.length() + message.getPayload().length() > hub.settings().maxMessageSize()) {
+            session.getAttributes().remove(PARTIAL);
+            session.close(CloseStatus.TOO_BIG_TO_PROCESS.withReason("a message longer than cdc.gateway.max-message-size"));
+            return;
+        }
+        partial.append(message.getPayload());
+        if (message.isLast()) {
+            session.getAttributes().remove(PARTIAL);
+            connection.handle(partial.toString());
         }
     }
 

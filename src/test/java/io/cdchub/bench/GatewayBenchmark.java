@@ -107,7 +107,7 @@ public final class GatewayBenchmark {
     }
 
     public static void main(String[] args) {
-        Map<String, String> settings = BenchSupport.startWatchdogAndReadSettings(args, Duration.ofMinutes(15));
+        Map<String, String> settings = BenchSupport.startWatchdogAndReadSettings(args, Duration.ofMinutes(Integer.getInteger("bench.watchdog.minutes", 15)));
         int status;
         GatewayBenchmark bench = new GatewayBenchmark(settings);
         long started = System.nanoTime();
@@ -574,7 +574,11 @@ public final class GatewayBenchmark {
         final int port;
         final boolean gateway;
         final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-        final WebSocketClient client;
+        /**
+         * One client per source address 127.0.0.1, .2, ...: loopback has about 28,000 ephemeral ports per source address,
+         * so bench.connections-per-address (20,000) connections each.
+         */
+        final List<WebSocketClient> clientsByAddress = new ArrayList<>();
         final List<Client> all = new ArrayList<>();
         final AtomicInteger ready = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();
@@ -590,12 +594,16 @@ public final class GatewayBenchmark {
             this.server = server;
             this.port = port;
             this.gateway = gateway;
-            client = vertx.createWebSocketClient(new WebSocketClientOptions()
-                    .setMaxConnections(connections + 100)
-                    .setConnectTimeout(60_000)
-                    .setMaxFrameSize(1 << 20)
-                    .setMaxMessageSize(1 << 20)
-                    .setTryUsePerMessageCompression(compression));
+            int perAddress = Integer.getInteger("bench.connections-per-address", 20_000);
+            for (int address = 0; address * perAddress < Math.max(1, connections); address++) {
+                clientsByAddress.add(vertx.createWebSocketClient(new WebSocketClientOptions()
+                        .setLocalAddress("127.0.0." + (1 + address))
+                        .setMaxConnections(connections + 100)
+                        .setConnectTimeout(60_000)
+                        .setMaxFrameSize(1 << 20)
+                        .setMaxMessageSize(1 << 20)
+                        .setTryUsePerMessageCompression(compression)));
+            }
         }
 
         int count() {
@@ -740,7 +748,9 @@ public final class GatewayBenchmark {
                 c.close();
             }
             try {
-                client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                for (WebSocketClient client : clientsByAddress) {
+                    client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                }
                 vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 BenchSupport.log("closing the clients: " + e);
@@ -772,7 +782,7 @@ public final class GatewayBenchmark {
                     settled.run();
                 }
             };
-            clients.client.connect(options).onComplete(connected -> {
+            clients.clientsByAddress.get(index % clients.clientsByAddress.size()).connect(options).onComplete(connected -> {
                 if (connected.failed()) {
                     clients.failed.incrementAndGet();
                     clients.errors.add("connect: " + connected.cause());

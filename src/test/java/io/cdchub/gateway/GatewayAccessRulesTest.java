@@ -56,7 +56,7 @@ class GatewayAccessRulesTest {
             GatewayRecord moved = GatewayRecord.parse("cdc.public.orders", 0, 7, "{\"id\":1}".getBytes(StandardCharsets.UTF_8),
                     ("{\"op\":\"u\",\"before\":{\"id\":1,\"tenant_id\":\"acme\",\"note\":\"acme-secret\"},"
                             + "\"after\":{\"id\":1,\"tenant_id\":\"globex\",\"note\":\"moved\"},\"source\":{\"ts_ms\":1}}").getBytes(StandardCharsets.UTF_8), 0);
-            hub.dispatch(moved, java.util.Set.of(globex, acme));
+            hub.fanOut(List.of(moved), java.util.Set.of(globex, acme));
             JsonNode toGlobex = json(sent(globexOutlet, 1));
             assertThat(toGlobex.path("value").path("after").path("tenant_id").asText()).isEqualTo("globex");
             assertThat(toGlobex.toString()).doesNotContain("acme-secret");

@@ -72,6 +72,7 @@ class GatewayHeapPerConnectionIT {
             Path script = TempDirs.create("cdc-hub-heap-").resolve("clients.py");
             Files.writeString(script, CLIENTS);
             long idle = usedAfterGc();
+            Map<String, long[]> idleClasses = classHistogram();
             Process clients = new ProcessBuilder("/usr/bin/python3", script.toString(), String.valueOf(GatewayTestApps.port(app)),
                     Tokens.hs256(Tokens.claims(List.of(TOPIC)).build()), TOPIC, String.valueOf(connections))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -81,12 +82,41 @@ class GatewayHeapPerConnectionIT {
                 long busy = usedAfterGc();
                 System.out.printf("GATEWAY HEAP (%s): %d connections, used heap after GC %.1f MB idle -> %.1f MB, %.1f KB per connection%n",
                         extra.isEmpty() ? "defaults" : extra, connections, idle / 1048576.0, busy / 1048576.0, (busy - idle) / 1024.0 / connections);
+                printGrowth(idleClasses, classHistogram(), connections);
                 clients.getOutputStream().close();
                 clients.waitFor();
             } finally {
                 clients.destroy();
             }
         }
+    }
+
+    /** Class histogram of live objects (a full GC first): class name -> {instances, bytes}. */
+    private static Map<String, long[]> classHistogram() throws Exception {
+        String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        Map<String, long[]> classes = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] columns = line.trim().split("\\s+");
+            if (columns.length >= 4 && columns[0].endsWith(":")) {
+                classes.put(columns[3], new long[] {Long.parseLong(columns[1]), Long.parseLong(columns[2])});
+            }
+        }
+        return classes;
+    }
+
+    /** The classes whose live bytes grew most with the connections, per connection: where the heap goes. */
+    private static void printGrowth(Map<String, long[]> before, Map<String, long[]> after, int connections) {
+        StringBuilder out = new StringBuilder("GATEWAY HEAP by class (growth per connection, largest first):\n");
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), new long[] {e.getValue()[0] - before.getOrDefault(e.getKey(), new long[2])[0],
+                        e.getValue()[1] - before.getOrDefault(e.getKey(), new long[2])[1]}))
+                .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
+                .limit(25)
+                .forEach(e -> out.append(String.format("  %8.1f bytes %6.2f instances  %s%n", e.getValue()[1] / (double) connections,
+                        e.getValue()[0] / (double) connections, e.getKey())));
+        System.out.print(out);
     }
 
     private static long usedAfterGc() {

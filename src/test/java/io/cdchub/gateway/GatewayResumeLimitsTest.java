@@ -67,7 +67,7 @@ class GatewayResumeLimitsTest {
         for (TopicPartition partition : partitions) {
             GatewayRecord record = GatewayRecord.parse(partition.topic(), partition.partition(), 5, "{\"id\":1}".getBytes(StandardCharsets.UTF_8),
                     "{\"op\":\"c\",\"after\":{\"id\":1}}".getBytes(StandardCharsets.UTF_8), 0);
-            if (connection.offerLive(record)) {
+            if (connection.offerLive(List.of(record))) {
                 connection.pump();
             }
         }
