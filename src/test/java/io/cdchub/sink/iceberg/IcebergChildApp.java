@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import io.cdchub.testinfra.AppProcess;
+import io.cdchub.testinfra.KafkaServer;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.S3Server;
@@ -32,11 +33,15 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
 /**
- * What the Iceberg exactly-once tests ({@link IcebergCrashIT}) share: cdc-hub in a child JVM ({@link AppProcess}) with only the
+ * What {@link IcebergCrashIT} and {@link IcebergReplayIT} share: cdc-hub in a child JVM ({@link AppProcess}) with only the
  * Iceberg sink on, on a local folder (Hadoop catalog) or on the S3 server (JDBC catalog in PostgreSQL), and the table read
  * back only with Iceberg's own catalog and generic reader, built here from the same settings the child gets. The machine
  * running these may be heavily loaded (a child's start-up took 166 s once): waits are long.
@@ -203,5 +208,23 @@ final class IcebergChildApp {
 
     static String fileName(String location) {
         return location.substring(location.lastIndexOf('/') + 1);
+    }
+
+    /** Sets the (empty) consumer group's offsets back to the start of every partition of the topic. */
+    static void rewind(String group, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaServer.shared().bootstrapServers()))) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                earliest.put(new TopicPartition(topic, p), OffsetSpec.earliest());
+            }
+            Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+            admin.listOffsets(earliest).all().get().forEach((tp, info) -> start.put(tp, new OffsetAndMetadata(info.offset())));
+            // the group is empty once the app stopped; Kafka may take a moment to see its member gone
+            await("the consumer group rewound").until(() -> {
+                admin.alterConsumerGroupOffsets(group, start).all().get();
+                return true;
+            });
+        }
     }
 }
