@@ -182,6 +182,9 @@ Checks that need more than one value (values.schema.json checks single values)
 {{- if and .Values.gateway.enabled (not .Values.gateway.jwksUrl) (not .Values.credentials.existingSecret) (not .Values.credentials.gatewayJwtSecret) }}
 {{- fail "gateway.enabled needs a way to check client tokens: credentials.gatewayJwtSecret (or credentials.existingSecret holding it) or gateway.jwksUrl" }}
 {{- end }}
+{{- if and .Values.sinks.iceberg.enabled (not .Values.sinks.iceberg.catalogUri) }}
+{{- fail (printf "sinks.iceberg.enabled needs sinks.iceberg.catalogUri: the %s catalog's address" .Values.sinks.iceberg.catalogType) }}
+{{- end }}
 {{- if and .Values.ingress.enabled (not .Values.workers.enabled) }}
 {{- fail "ingress.enabled needs workers.enabled: the Ingress routes to the workers (API, gateway)" }}
 {{- end }}
@@ -367,6 +370,8 @@ spec:
               value: "false"
             - name: CDC_SINK_ELASTICSEARCH_ENABLED
               value: "false"
+            - name: CDC_SINK_ICEBERG_ENABLED
+              value: "false"
             # the gateway and the aggregation consumers run in the workers
             - name: CDC_GATEWAY_ENABLED
               value: "false"
@@ -403,6 +408,40 @@ spec:
             - name: CDC_SINK_ELASTICSEARCH_INDEX_PREFIX
               value: {{ $root.Values.sinks.elasticsearch.indexPrefix | quote }}
             {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_SINK_ELASTICSEARCH_PASSWORD" "key" $root.Values.credentials.keys.elasticsearchPassword "optional" true) | nindent 12 }}
+            {{- end }}
+            {{- $iceberg := $root.Values.sinks.iceberg }}
+            - name: CDC_SINK_ICEBERG_ENABLED
+              value: {{ $iceberg.enabled | quote }}
+            {{- if $iceberg.enabled }}
+            - name: CDC_SINK_ICEBERG_CATALOG_TYPE
+              value: {{ $iceberg.catalogType | quote }}
+            - name: CDC_SINK_ICEBERG_CATALOG_URI
+              value: {{ $iceberg.catalogUri | quote }}
+            - name: CDC_SINK_ICEBERG_CATALOG_NAME
+              value: {{ $iceberg.catalogName | default "cdc_hub" | quote }}
+            - name: CDC_SINK_ICEBERG_CATALOG_USER
+              value: {{ $iceberg.catalogUser | quote }}
+            {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_SINK_ICEBERG_CATALOG_PASSWORD" "key" $root.Values.credentials.keys.icebergCatalogPassword "optional" true) | nindent 12 }}
+            - name: CDC_SINK_ICEBERG_WAREHOUSE
+              value: {{ $iceberg.warehouse | quote }}
+            - name: CDC_SINK_ICEBERG_NAMESPACE
+              value: {{ $iceberg.namespace | default "cdc" | quote }}
+            - name: CDC_SINK_ICEBERG_COMMIT_INTERVAL
+              value: {{ $iceberg.commitInterval | default "10s" | quote }}
+            - name: CDC_SINK_ICEBERG_TARGET_FILE_SIZE_BYTES
+              value: {{ $iceberg.targetFileSizeBytes | default 134217728 | int64 | quote }}
+            - name: CDC_SINK_ICEBERG_S3_ENDPOINT
+              value: {{ $iceberg.s3.endpoint | quote }}
+            - name: CDC_SINK_ICEBERG_S3_REGION
+              value: {{ $iceberg.s3.region | quote }}
+            - name: CDC_SINK_ICEBERG_S3_PATH_STYLE_ACCESS
+              value: {{ $iceberg.s3.pathStyleAccess | quote }}
+            {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_SINK_ICEBERG_S3_ACCESS_KEY" "key" $root.Values.credentials.keys.icebergS3AccessKey "optional" true) | nindent 12 }}
+            {{- include "cdc-hub.secretEnv" (dict "root" $root "name" "CDC_SINK_ICEBERG_S3_SECRET_KEY" "key" $root.Values.credentials.keys.icebergS3SecretKey "optional" true) | nindent 12 }}
+            - name: CDC_SINK_ICEBERG_MAINTENANCE_ENABLED
+              value: {{ $iceberg.maintenance.enabled | quote }}
+            - name: CDC_SINK_ICEBERG_MAINTENANCE_INTERVAL
+              value: {{ $iceberg.maintenance.interval | default "1h" | quote }}
             {{- end }}
             - name: CDC_GATEWAY_ENABLED
               value: {{ $root.Values.gateway.enabled | quote }}

@@ -529,6 +529,57 @@ class HelmChartTest {
                 .isNotEqualTo(annotation(render(Map.of()).get(Deployment.class, FULLNAME + "-source"), "checksum/config"));
     }
 
+    /** The Iceberg sink (issue 12): settings as env in the workers, S3 keys and the catalog password only from the Secret. */
+    @Test
+    void icebergSinkInTheWorkersWithItsCredentialsFromTheSecret() {
+        Rendered r = render(Map.of(
+                "credentials", Map.of("icebergCatalogPassword", "catalog-pw", "icebergS3AccessKey", "AKIAEXAMPLE", "icebergS3SecretKey", "wJalrXUtnFEMI-example"),
+                "sinks", Map.of("iceberg", Map.of("enabled", true, "catalogType", "jdbc",
+                        "catalogUri", "jdbc:postgresql://catalog-db:5432/iceberg", "catalogUser", "iceberg",
+                        "warehouse", "s3://lake/cdc", "namespace", "shop", "commitInterval", "30s",
+                        "s3", Map.of("endpoint", "http://minio:9000", "region", "eu-central-1", "pathStyleAccess", true),
+                        "maintenance", Map.of("enabled", true, "interval", "6h")))));
+        Map<String, EnvVar> workersEnv = env(r.get(Deployment.class, FULLNAME + "-workers"));
+        Map<String, EnvVar> sourceEnv = env(r.get(Deployment.class, FULLNAME + "-source"));
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_ENABLED")).isEqualTo("true");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_CATALOG_TYPE")).isEqualTo("jdbc");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_CATALOG_URI")).isEqualTo("jdbc:postgresql://catalog-db:5432/iceberg");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_CATALOG_USER")).isEqualTo("iceberg");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_WAREHOUSE")).isEqualTo("s3://lake/cdc");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_NAMESPACE")).isEqualTo("shop");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_COMMIT_INTERVAL")).isEqualTo("30s");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_TARGET_FILE_SIZE_BYTES")).isEqualTo("134217728");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_S3_ENDPOINT")).isEqualTo("http://minio:9000");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_S3_REGION")).isEqualTo("eu-central-1");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_S3_PATH_STYLE_ACCESS")).isEqualTo("true");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_MAINTENANCE_ENABLED")).isEqualTo("true");
+        assertThat(value(workersEnv, "CDC_SINK_ICEBERG_MAINTENANCE_INTERVAL")).isEqualTo("6h");
+        assertSecretRef(workersEnv, "CDC_SINK_ICEBERG_CATALOG_PASSWORD", FULLNAME + "-credentials", "iceberg-catalog-password", true);
+        assertSecretRef(workersEnv, "CDC_SINK_ICEBERG_S3_ACCESS_KEY", FULLNAME + "-credentials", "iceberg-s3-access-key", true);
+        assertSecretRef(workersEnv, "CDC_SINK_ICEBERG_S3_SECRET_KEY", FULLNAME + "-credentials", "iceberg-s3-secret-key", true);
+        Secret secret = r.get(Secret.class, FULLNAME + "-credentials");
+        assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("iceberg-s3-secret-key")), StandardCharsets.UTF_8))
+                .isEqualTo("wJalrXUtnFEMI-example");
+        assertThat(secret.getData()).containsKeys("iceberg-catalog-password", "iceberg-s3-access-key");
+        // the keys never appear in plain config or env
+        assertThat(r.yaml()).doesNotContain("wJalrXUtnFEMI-example", "AKIAEXAMPLE", "catalog-pw");
+        assertThat(value(sourceEnv, "CDC_SINK_ICEBERG_ENABLED")).as("sinks stay off in the source").isEqualTo("false");
+        assertThat(sourceEnv).doesNotContainKeys("CDC_SINK_ICEBERG_WAREHOUSE", "CDC_SINK_ICEBERG_S3_SECRET_KEY");
+
+        // off by default; no Iceberg keys in the Secret unless given
+        Rendered defaults = render(Map.of());
+        assertThat(value(env(defaults.get(Deployment.class, FULLNAME + "-workers")), "CDC_SINK_ICEBERG_ENABLED")).isEqualTo("false");
+        assertThat(env(defaults.get(Deployment.class, FULLNAME + "-workers"))).doesNotContainKey("CDC_SINK_ICEBERG_S3_SECRET_KEY");
+        assertThat(defaults.get(Secret.class, FULLNAME + "-credentials").getData()).doesNotContainKeys("iceberg-s3-secret-key");
+        // a catalog is needed; the Hadoop catalog (a local warehouse) and a warehouse off S3 are refused by the schema
+        assertThatThrownBy(() -> render(Map.of("sinks", Map.of("iceberg", Map.of("enabled", true)))))
+                .hasMessageContaining("sinks.iceberg.catalogUri");
+        assertThatThrownBy(() -> render(Map.of("sinks", Map.of("iceberg", Map.of("catalogType", "hadoop")))))
+                .hasMessageContaining("catalogType");
+        assertThatThrownBy(() -> render(Map.of("sinks", Map.of("iceberg", Map.of("warehouse", "/data/lake")))))
+                .hasMessageContaining("warehouse");
+    }
+
     /** The real-time gateway (issue 4): on in the workers with its JWT secret from the Secret, off in the source. */
     @Test
     void gatewayInTheWorkersWithItsSecret() {

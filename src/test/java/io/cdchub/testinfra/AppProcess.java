@@ -73,6 +73,11 @@ public final class AppProcess implements AutoCloseable {
         return -1;
     }
 
+    /** Waits for the process to end by itself; returns its exit code, or -1 if it still runs after the timeout. */
+    public int awaitExit(long timeoutSeconds) throws InterruptedException {
+        return process.waitFor(timeoutSeconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
     /** What this process wrote (its log file may hold earlier runs before it). */
     public String log() throws IOException {
         byte[] all = Files.readAllBytes(log);

@@ -99,6 +99,8 @@ public class IcebergSink implements Sink<IcebergSink.Change>, Sink.Staging {
     private final Map<String, TableState> tables = new ConcurrentHashMap<>();
     private final AtomicLong stagedRows = new AtomicLong();
     private final AtomicLong commits = new AtomicLong(System.currentTimeMillis());
+    /** Runs after a commit's files are written and before its {@link RowDelta} is committed; see {@link #onFilesWritten}. */
+    private volatile java.util.function.Consumer<TableIdentifier> filesWritten = id -> { };
 
     /** A table as the sink knows it; its staged changes and offsets are touched under the sink's lock only. */
     private static final class TableState {
@@ -469,6 +471,7 @@ public class IcebergSink implements Sink<IcebergSink.Change>, Sink.Staging {
             rowDelta.addDeletes(file);
         }
         offsets.forEach((group, partitions) -> rowDelta.set(OFFSETS_PROPERTY + group, json(partitions)));
+        filesWritten.accept(state.id);
         try {
             rowDelta.commit();
         } catch (org.apache.iceberg.exceptions.CommitStateUnknownException e) {
@@ -570,6 +573,15 @@ public class IcebergSink implements Sink<IcebergSink.Change>, Sink.Staging {
         } catch (IOException | RuntimeException e) {
             throw new SinkUnavailableException("Iceberg: " + what + " failed: " + e, e);
         }
+    }
+
+    /**
+     * A test seam: {@code hook} runs with the table's name in each commit after its data and delete files are written and
+     * before its {@link RowDelta} is committed (the crash test halts the JVM there). What it throws fails the commit
+     * before anything is visible, as a failed {@code RowDelta.commit()} would.
+     */
+    public void onFilesWritten(java.util.function.Consumer<TableIdentifier> hook) {
+        this.filesWritten = hook == null ? id -> { } : hook;
     }
 
     /** Forgets the tables (their offsets and key LSNs are read again when next met); for tests and maintenance. */
