@@ -57,10 +57,12 @@ public final class PostgresServer {
         try {
             // fsync=off is safe for a process crash (the kernel keeps what was written); synchronous_commit stays on,
             // PostgreSQL's default: with it off, stopServer() ("a crash") dropped commits acknowledged in the last few
-            // hundred milliseconds, and the fault suite counted a target's own lost commits as cdc-hub losing changes
+            // hundred milliseconds, and the fault suite counted a target's own lost commits as cdc-hub losing changes.
+            // One slot per source test stays until this server stops (a restart test needs its slot back): the suite
+            // creates more than 30, and past max_replication_slots a child cdc-hub waited for a slot in vain
             run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(), "-w", "-t", "60", "-o",
                     "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off"
-                            + " -c full_page_writes=off -c max_wal_senders=30 -c max_replication_slots=30"
+                            + " -c full_page_writes=off -c max_wal_senders=100 -c max_replication_slots=100"
                             + " -c max_connections=300 -c wal_sender_timeout=0",
                     "start");
         } catch (IOException e) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import io.cdchub.testinfra.AppProcess;
@@ -39,6 +40,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * What {@link IcebergCrashIT} and {@link IcebergReplayIT} share: cdc-hub in a child JVM ({@link AppProcess}) with only the
@@ -122,6 +124,21 @@ final class IcebergChildApp {
 
     static ConditionFactory await(String what) {
         return Awaitility.await(what).atMost(Duration.ofSeconds(600)).pollInterval(Duration.ofMillis(500)).ignoreExceptions();
+    }
+
+    /** {@link #await} until the table's rows match, and on a timeout the end of the child's log: why it did not get there. */
+    static void awaitRows(AppProcess app, String what, Catalog catalog, TableIdentifier id, Predicate<Map<String, Map<String, String>>> match) {
+        try {
+            await(what).until(() -> rows(catalog, id), match);
+        } catch (ConditionTimeoutException e) {
+            String log;
+            try {
+                log = app.log();
+            } catch (IOException unreadable) {
+                log = "(unreadable: " + unreadable + ")";
+            }
+            throw new AssertionError(e.getMessage() + "\nthe end of the child cdc-hub's log:\n" + log.substring(Math.max(0, log.length() - 20_000)), e);
+        }
     }
 
     static void sql(String... statements) {

@@ -44,7 +44,7 @@ class IcebergCrashIT {
         Map<String, Map<String, String>> rowsBefore;
         Set<String> filesBefore;
         try (AppProcess first = AppProcess.start(name + "-1", settings)) {
-            await("the first rows").until(() -> rows(warehouse.catalog(), id), rows -> rows.equals(pgRows(name)));
+            awaitRows(first, "the first rows", warehouse.catalog(), id, rows -> rows.equals(pgRows(name)));
             Table table = warehouse.catalog().loadTable(id);
             snapshotsBefore = snapshotIds(table);
             rowsBefore = rows(warehouse.catalog(), id);
@@ -69,7 +69,7 @@ class IcebergCrashIT {
         Files.delete(trigger);
         try (AppProcess second = AppProcess.start(name + "-2", settings)) {
             Map<String, Map<String, String>> expected = pgRows(name);
-            await("PostgreSQL's rows after the restart").until(() -> rows(warehouse.catalog(), id), expected::equals);
+            awaitRows(second, "PostgreSQL's rows after the restart", warehouse.catalog(), id, expected::equals);
             assertThat(second.terminate(180)).as("exit after SIGTERM").isIn(0, 143);
         }
         Table restarted = warehouse.catalog().loadTable(id);

@@ -35,7 +35,7 @@ class IcebergReplayIT {
         try (AppProcess first = AppProcess.start(name + "-1", settings)) {
             // once a first row is in the table the source streams: each change below is a record of its own
             sql("INSERT INTO " + name + ".items VALUES (0, 'first', 0)");
-            await("the first row").until(() -> rows(warehouse.catalog(), id), rows -> rows.containsKey("0"));
+            awaitRows(first, "the first row", warehouse.catalog(), id, rows -> rows.containsKey("0"));
             for (int i = 1; i <= 30; i++) {
                 sql("INSERT INTO " + name + ".items VALUES (" + i + ", 'item " + i + "', " + i + ")");
             }
@@ -44,7 +44,7 @@ class IcebergReplayIT {
             for (int version = 1; version <= 3; version++) { // newer changes of key 1 after older ones
                 sql("UPDATE " + name + ".items SET name = 'version " + version + "', qty = " + version + " WHERE id = 1");
             }
-            await("PostgreSQL's rows").until(() -> rows(warehouse.catalog(), id), rows -> rows.equals(pgRows(name)));
+            awaitRows(first, "PostgreSQL's rows", warehouse.catalog(), id, rows -> rows.equals(pgRows(name)));
             assertThat(first.terminate(180)).as("exit after SIGTERM").isIn(0, 143);
         }
         int snapshots = snapshotIds(warehouse.catalog().loadTable(id)).size();
@@ -53,7 +53,7 @@ class IcebergReplayIT {
         try (AppProcess second = AppProcess.start(name + "-2", settings)) {
             // a sentinel after the replayed records (one partition, read in order): once it is visible, the replay was handled
             sql("INSERT INTO " + name + ".items VALUES (1000, 'sentinel', 1000)");
-            await("the sentinel").until(() -> rows(warehouse.catalog(), id), rows -> rows.containsKey("1000"));
+            awaitRows(second, "the sentinel", warehouse.catalog(), id, rows -> rows.containsKey("1000"));
             Table table = warehouse.catalog().loadTable(id);
             assertThat(snapshotIds(table)).as("one snapshot, the sentinel's; none for the replayed batches").hasSize(snapshots + 1);
             assertThat(table.currentSnapshot().summary()).containsEntry("added-records", "1");
@@ -69,7 +69,7 @@ class IcebergReplayIT {
             assertThat(olderOfKeyOne).hasSizeGreaterThanOrEqualTo(5);
             TopicWriter.write(topic, olderOfKeyOne.subList(0, olderOfKeyOne.size() - 1));
             sql("INSERT INTO " + name + ".items VALUES (1001, 'second sentinel', 1001)");
-            await("the second sentinel").until(() -> rows(warehouse.catalog(), id), rows -> rows.containsKey("1001"));
+            awaitRows(second, "the second sentinel", warehouse.catalog(), id, rows -> rows.containsKey("1001"));
             assertThat(rows(warehouse.catalog(), id)).isEqualTo(pgRows(name));
             assertThat(rows(warehouse.catalog(), id).get("1")).containsEntry("name", "version 3").containsEntry("qty", "3");
             assertThat(recordCount(warehouse.catalog().loadTable(id))).isEqualTo(pgRows(name).size());
