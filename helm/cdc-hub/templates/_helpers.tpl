@@ -347,6 +347,8 @@ spec:
               value: {{ $values.slot | quote }}
             - name: CDC_SOURCE_SNAPSHOT_MODE
               value: {{ $values.snapshotMode | quote }}
+            - name: CDC_SOURCE_SIGNAL_TABLE
+              value: {{ $values.signalTable | quote }}
             # leader election needs the kafka offset store (a standby continues from the leader's offsets)
             - name: CDC_SOURCE_OFFSET_STORE
               value: {{ ternary "kafka" $values.offsetStore $leader | quote }}

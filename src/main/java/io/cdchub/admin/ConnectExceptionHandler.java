@@ -14,7 +14,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * Errors of the Connect-style API in Kafka Connect's shape ({@code {"error_code":404,"message":"..."}}, which
  * Connect clients read), plus the fields of {@link ApiError} so one parser fits every cdc-hub endpoint.
  */
-@RestControllerAdvice(assignableTypes = ConnectController.class)
+@RestControllerAdvice(assignableTypes = {ConnectController.class, ReSnapshotController.class})
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class ConnectExceptionHandler extends ApiExceptionHandler {
 

@@ -33,6 +33,21 @@ public record CaptureSettings(
         String heartbeatTable,
         Duration restartBackoff) {
 
+    /** Debezium's signal table ({@code schema.table}), or null: its rows are signals and watermarks, never published. */
+    public String signalTable() {
+        return engine.getProperty("signal.data.collection");
+    }
+
+    /** Whether {@code schema.table} is the heartbeat or the signal table: the connector's own, its changes not published. */
+    boolean ownTable(String schema, String table) {
+        return names(heartbeatTable, schema, table) || names(signalTable(), schema, table);
+    }
+
+    private static boolean names(String qualified, String schema, String table) {
+        return qualified != null && qualified.length() == schema.length() + 1 + table.length() && qualified.startsWith(schema)
+                && qualified.charAt(schema.length()) == '.' && qualified.endsWith(table);
+    }
+
     /** Connect's JSON converter as Debezium users run it: its defaults, with or without schemas. */
     JsonConverter jsonConverter(boolean forKeys) {
         JsonConverter converter = new JsonConverter();

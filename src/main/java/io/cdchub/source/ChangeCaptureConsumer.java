@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.cdchub.source.snapshot.ReSnapshotNotificationChannel;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.embedded.Connect;
@@ -72,6 +73,12 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
         properties.putAll(settings.engine());
         // Debezium's PostgreSQL connector with a task that waits for changes without spinning (CaptureConnectorTask)
         properties.setProperty("connector.class", CaptureConnector.class.getName());
+        // re-snapshot progress (io.cdchub.source.snapshot), next to any channel the configuration enables
+        String channels = properties.getProperty("notification.enabled.channels", "").trim();
+        if (!java.util.Arrays.asList(channels.split("\\s*,\\s*")).contains(ReSnapshotNotificationChannel.NAME)) {
+            properties.setProperty("notification.enabled.channels", channels.isEmpty() ? ReSnapshotNotificationChannel.NAME
+                    : channels + "," + ReSnapshotNotificationChannel.NAME);
+        }
         DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> created = DebeziumEngine.create(Connect.class)
                 .using(properties)
                 .using(this::engineStopped)

@@ -30,8 +30,8 @@ import org.springframework.stereotype.Component;
  * Writes a batch of Debezium changes as the Kafka records cdc-hub publishes: the Debezium envelope ({@code before},
  * {@code after}, {@code source}, {@code op}, {@code ts_ms}) as JSON keyed by the primary key, in the capture's
  * {@link ValueFormat}, with the headers {@code cdc.op}, {@code cdc.schema}, {@code cdc.table}, {@code cdc.lsn} and
- * {@value ValueFormat#HEADER}; in the cdc-hub form a tombstone follows each delete. Heartbeats and the heartbeat
- * table's changes produce nothing. A change that cannot be written (an unknown type, over the size limit) is set
+ * {@value ValueFormat#HEADER}; in the cdc-hub form a tombstone follows each delete. Heartbeats and the heartbeat and signal
+ * tables' changes produce nothing. A change that cannot be written (an unknown type, over the size limit) is set
  * aside as a dead letter with the reason; the rest of the batch goes on.
  *
  * <p>The cdc-hub form is written straight from the Connect structs with one streaming generator per thread: no
@@ -89,7 +89,10 @@ public class ChangeEventWriter implements Processor {
             // Debezium's own tombstone (debezium form, tombstones.on.delete): it follows its delete
             if (change.key() != null && settings.format() == ValueFormat.DEBEZIUM && change.topic() != null
                     && !change.topic().startsWith("__debezium")) {
-                batch.add(tombstone(change, settings, endpoint));
+                String[] table = tableOfTopic(change.topic());
+                if (table == null || !settings.ownTable(table[0], table[1])) { // the signal table's watermark deletes stay unpublished
+                    batch.add(tombstone(change, settings, endpoint, table));
+                }
             }
             return;
         }
@@ -102,7 +105,7 @@ public class ChangeEventWriter implements Processor {
         Struct source = value.getStruct("source");
         String table = source.getString("table");
         String dbSchema = source.getString("schema");
-        if (settings.heartbeatTable() != null && settings.heartbeatTable().equals(dbSchema + '.' + table)) {
+        if (settings.ownTable(dbSchema, table)) {
             return;
         }
         String op = value.getString("op");
@@ -142,9 +145,9 @@ public class ChangeEventWriter implements Processor {
         }
     }
 
-    private static ProducerRecord<byte[], byte[]> tombstone(SourceRecord change, CaptureSettings settings, ChangeCaptureEndpoint endpoint) {
+    private static ProducerRecord<byte[], byte[]> tombstone(SourceRecord change, CaptureSettings settings, ChangeCaptureEndpoint endpoint,
+            String[] parts) {
         // Debezium names a tombstone's topic <prefix>.<schema>.<table>: the table's topic here, renames applied
-        String[] parts = tableOfTopic(change.topic());
         String topic = parts == null ? change.topic() : settings.topics().topicFor(parts[0], parts[1]);
         byte[] keyBytes = endpoint.keyConverter().fromConnectData(topic, change.keySchema(), change.key());
         return new ProducerRecord<>(topic, null, null, keyBytes, null, new RecordHeaders(new Header[] {

@@ -105,9 +105,15 @@ public class SourceConfiguration {
                 config.setHeartbeatActionQuery(action == null || action.isBlank() ? SourceDatabaseInspector.heartbeatActionQuery(source) : action);
             }
         }
-        config.setTableIncludeList(tables);
-
         Map<String, Object> extra = new HashMap<>();
+        if (source.signals() && (findings.signalTableReady() || !findings.reachable())) {
+            // Captured so that a signal row inserted by POST .../snapshot reaches Debezium through the filtered publication
+            // (its events are not published); Debezium also writes an incremental snapshot's chunk watermarks there
+            tables = tables + "," + source.signalTable().replace(".", "\\."); // validated: [a-z0-9_] identifiers
+            extra.put("signal.data.collection", source.signalTable());
+            extra.put("incremental.snapshot.watermarking.strategy", "insert_delete"); // keeps the signal table near empty
+        }
+        config.setTableIncludeList(tables);
 
         config.setPollIntervalMs(source.pollInterval().toMillis());
         config.setMaxBatchSize(source.maxBatchSize());

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Checks the captured database before Debezium starts, so mistakes surface as one clear message at
  * start-up rather than as a silent source: wrong credentials or database name (fails, naming the
  * property), wal_level not logical (fails), captured tables without a primary key or matching no
- * table (warnings), and prepares the heartbeat table.
+ * table (warnings), and prepares the heartbeat and signal tables.
  */
 public class SourceDatabaseInspector {
 
@@ -30,7 +30,7 @@ public class SourceDatabaseInspector {
     }
 
     /** Result of the checks Debezium's configuration depends on. */
-    public record Findings(boolean reachable, boolean heartbeatTableReady, List<String> tablesWithoutPrimaryKey) {
+    public record Findings(boolean reachable, boolean heartbeatTableReady, boolean signalTableReady, List<String> tablesWithoutPrimaryKey) {
     }
 
     public Findings inspect() {
@@ -38,7 +38,8 @@ public class SourceDatabaseInspector {
             requireLogicalWal(connection);
             List<String> keyless = checkTables(connection);
             boolean heartbeatReady = source.heartbeat().interval().isZero() || prepareHeartbeatTable(connection);
-            return new Findings(true, heartbeatReady, keyless);
+            boolean signalReady = source.signals() && prepareSignalTable(connection);
+            return new Findings(true, heartbeatReady, signalReady, keyless);
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             if (state.equals("28P01") || state.equals("28000")) {
@@ -51,7 +52,7 @@ public class SourceDatabaseInspector {
             // Unreachable for now: Debezium retries the connection; say so once, clearly.
             LOG.warn("Cannot reach PostgreSQL at {}:{} yet ({}); the source will keep retrying", source.database().hostname(),
                     source.database().port(), e.getMessage());
-            return new Findings(false, false, List.of());
+            return new Findings(false, false, false, List.of());
         }
     }
 
@@ -114,6 +115,26 @@ public class SourceDatabaseInspector {
                     + " beat_at timestamptz NOT NULL)", table, e.getMessage(), source.slot(), table);
             return false;
         }
+    }
+
+    /** Debezium's signal table, in the columns Debezium reads (id, type, data); it also holds incremental snapshots' watermarks. */
+    private boolean prepareSignalTable(Connection connection) {
+        String table = quoted(source.signalTable());
+        String ddl = "CREATE TABLE " + table + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(8192))";
+        try (Statement st = connection.createStatement()) {
+            st.execute(ddl.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "));
+            return true;
+        } catch (SQLException e) {
+            LOG.warn("Cannot create the signal table {} ({}): re-snapshots of chosen tables are off until it exists. Create it as: {};"
+                    + " or set cdc.source.signal-table to a table cdc-hub's user may write", table, e.getMessage(), ddl);
+            return false;
+        }
+    }
+
+    /** {@code "schema"."table"} of a validated {@code schema.table} ([a-z0-9_] identifiers). */
+    static String quoted(String schemaDotTable) {
+        String[] parts = schemaDotTable.split("\\.");
+        return '"' + parts[0] + "\".\"" + parts[1] + '"';
     }
 
     /** The default heartbeat action: an upsert of this slot's row, a WAL write that lets the slot advance. */

@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param publication         publication holding the captured tables; defaults to {@code <slot>_pub}
  * @param snapshotMode        Debezium snapshot.mode
  * @param heartbeat           heartbeats that keep the slot moving on idle or filtered databases
+ * @param signalTable         Debezium's signal table ({@code schema.table}, created when missing), through which
+ *                            re-snapshots of chosen tables run while streaming goes on; blank turns them off
  * @param offsetStore         where source offsets are kept: file (under cdc.data-dir) or kafka
  * @param offsetTopic         compacted topic for the kafka offset store
  * @param offsetFlushInterval how often offsets are committed (only ever past changes Kafka acknowledged)
@@ -51,6 +53,7 @@ public record SourceProperties(
         String publication,
         @DefaultValue("initial") String snapshotMode,
         @DefaultValue Heartbeat heartbeat,
+        @DefaultValue("public.cdc_hub_signal") String signalTable,
         @DefaultValue("file") OffsetStore offsetStore,
         @DefaultValue("cdc-hub-offsets") String offsetTopic,
         @DefaultValue("1s") Duration offsetFlushInterval,
@@ -67,18 +70,20 @@ public record SourceProperties(
 
     /** PostgreSQL identifiers usable as slot and publication names without quoting. */
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+    /** The tables cdc-hub itself writes to (heartbeat, signal): plain identifiers, quoted anyway where used. */
+    private static final String OWN_TABLE = "[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*";
     private static final Pattern ENGINE_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,100}");
 
     public SourceProperties {
         debezium = debezium == null ? Map.of() : Map.copyOf(debezium);
         if (enabled) {
-            validate(name, database, tables, slot, publication, snapshotMode, heartbeat, offsetTopic, offsetFlushInterval, offsetCommitTimeout,
+            validate(name, database, tables, slot, publication, snapshotMode, heartbeat, signalTable, offsetTopic, offsetFlushInterval, offsetCommitTimeout,
                     pollInterval, maxBatchSize, maxQueueSize, maxEventBytes, valueFormat, schemasEnable);
         }
     }
 
     private static void validate(String name, Database database, String tables, String slot, String publication, String snapshotMode,
-            Heartbeat heartbeat, String offsetTopic, Duration offsetFlushInterval, Duration offsetCommitTimeout, Duration pollInterval, int maxBatchSize,
+            Heartbeat heartbeat, String signalTable, String offsetTopic, Duration offsetFlushInterval, Duration offsetCommitTimeout, Duration pollInterval, int maxBatchSize,
             int maxQueueSize, int maxEventBytes, ValueFormat valueFormat, boolean schemasEnable) {
         if (name == null || !ENGINE_NAME.matcher(name).matches()) {
             throw new InvalidConfigurationException("cdc.source.name", "must be 1-100 letters, digits, '.', '_' or '-', but is '" + name + "'");
@@ -113,9 +118,13 @@ public record SourceProperties(
             throw new InvalidConfigurationException("cdc.source.snapshot-mode",
                     "must be one of " + Arrays.toString(PostgresConnectorConfig.SnapshotMode.values()).toLowerCase() + ", but is '" + snapshotMode + "'");
         }
-        if (!heartbeat.interval().isZero() && !heartbeat.table().matches("[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*")) {
+        if (!heartbeat.interval().isZero() && !heartbeat.table().matches(OWN_TABLE)) {
             throw new InvalidConfigurationException("cdc.source.heartbeat.table",
                     "must be schema.table in lower-case letters, digits and '_', but is '" + heartbeat.table() + "'");
+        }
+        if (signalTable != null && !signalTable.isBlank() && !signalTable.matches(OWN_TABLE)) {
+            throw new InvalidConfigurationException("cdc.source.signal-table",
+                    "must be schema.table in lower-case letters, digits and '_', or blank (no re-snapshots), but is '" + signalTable + "'");
         }
         if (heartbeat.interval().isNegative()) {
             throw new InvalidConfigurationException("cdc.source.heartbeat.interval", "must be 0 (off) or positive");
@@ -155,8 +164,13 @@ public record SourceProperties(
         }
     }
 
-    static List<String> tableRegexes(String tables) {
+    public static List<String> tableRegexes(String tables) {
         return Arrays.stream(tables.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** Whether re-snapshots through the signal table are on. */
+    public boolean signals() {
+        return signalTable != null && !signalTable.isBlank();
     }
 
     /** The publication name, {@code <slot>_pub} unless set. */

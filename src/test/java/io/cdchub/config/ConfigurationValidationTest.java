@@ -22,6 +22,7 @@ class ConfigurationValidationTest {
         "cdc.source.tables|public.(orders|invalid regex",
         "cdc.source.slot|Bad-Slot|replication slot name",
         "cdc.source.snapshot-mode|sometimes|must be one of",
+        "cdc.source.signal-table|public.Signals;drop|or blank (no re-snapshots)",
         "cdc.source.database.port|70000|TCP port",
         "cdc.source.poll-interval|0ms|at least 1ms",
         "cdc.source.max-queue-size|10|larger than cdc.source.max-batch-size",

@@ -18,7 +18,7 @@ class HealthIndicatorsTest {
 
     private static final SourceProperties SOURCE = new SourceProperties(false, "cdc-hub",
             new SourceProperties.Database("db.internal", 5432, "shop", "cdc", "secret", "prefer"), "public\\..*", "shop_cdc", null,
-            "initial", new SourceProperties.Heartbeat(Duration.ofSeconds(10), "public.cdc_hub_heartbeat", null),
+            "initial", new SourceProperties.Heartbeat(Duration.ofSeconds(10), "public.cdc_hub_heartbeat", null), "public.cdc_hub_signal",
             SourceProperties.OffsetStore.FILE, "offsets", Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(5), 4096, 16384, 1_000_000, true, io.cdchub.source.ValueFormat.CDC_HUB, false,
             Duration.ofSeconds(5), null);
 
