@@ -41,6 +41,11 @@ public class AdminConfiguration {
     }
 
     @Bean
+    ConnectWorker connectWorker(Admin kafkaAdmin, ConnectorService connectors) {
+        return new ConnectWorker(kafkaAdmin, connectors);
+    }
+
+    @Bean
     OpenAPI cdcHubOpenApi() {
         return new OpenAPI()
                 .info(new Info().title("cdc-hub management API").version("v1").description(
