@@ -147,10 +147,6 @@ public final class ConnectorConfigs {
             }
             byKey.computeIfAbsent(key == null ? "config" : key, k -> new java.util.ArrayList<>()).add(message);
         }
-
-        boolean any() {
-            return !byKey.isEmpty();
-        }
     }
 
     private static Map<String, String> check(String name, Map<String, String> input, Naming naming, Problems problems) {
