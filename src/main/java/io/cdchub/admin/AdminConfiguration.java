@@ -41,10 +41,15 @@ public class AdminConfiguration {
     }
 
     @Bean
+    ConnectWorker connectWorker(Admin kafkaAdmin, ConnectorService connectors) {
+        return new ConnectWorker(kafkaAdmin, connectors);
+    }
+
+    @Bean
     OpenAPI cdcHubOpenApi() {
         return new OpenAPI()
                 .info(new Info().title("cdc-hub management API").version("v1").description(
-                        "Runtime PostgreSQL source connectors (/debezium, and the Kafka Connect REST subset /connectors on "
+                        "Runtime PostgreSQL source connectors (/debezium, and the Kafka Connect REST API /connectors, /connector-plugins on "
                                 + "cdc.admin.connect-port), Kafka topics (/topic) and consumers (/consumer). Errors: "
                                 + "{\"status\",\"error\",\"message\",\"field\"}."))
                 .components(new Components()

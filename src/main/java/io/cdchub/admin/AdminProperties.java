@@ -16,7 +16,7 @@ import org.springframework.util.unit.DataSize;
  *                       credentials are set (the embedded quick start generates one)
  * @param username       optional basic-auth user name (with {@code password})
  * @param password       optional basic-auth password (with {@code username})
- * @param connectPort    port of the Kafka Connect REST subset ({@code /connectors}); 0 picks a free port, -1 turns it off
+ * @param connectPort    port of the Kafka Connect REST API ({@code /connectors}, {@code /connector-plugins}); 0 picks a free port, -1 turns it off
  * @param configTopic    compacted topic holding connector definitions (key = name, value = config JSON, tombstone = deleted)
  * @param runConnectors  run the connectors defined through the API in this instance; instances with false only
  *                       serve and store definitions

@@ -39,7 +39,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Admin authentication for the admin surface only: the management API ({@code /debezium}, {@code /topic},
- * {@code /consumer}, {@code /dlq}), the Connect-style API ({@code /connectors}), Hawtio, Jolokia and actuator. A bearer
+ * {@code /consumer}, {@code /dlq}), the Connect-style API ({@code /connectors}, {@code /connector-plugins}), Hawtio, Jolokia and actuator. A bearer
  * token ({@code cdc.admin.token}) or basic auth ({@code cdc.admin.username}/{@code password}, or the token
  * as the password); stateless, no CSRF tokens (no cookies are ever issued). A browser still replays basic credentials
  * to the site, so {@link AdminRequestGuard} refuses what another site can make it send (foreign origins, form and
@@ -57,7 +57,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 public class AdminSecurityConfiguration {
 
     /** Paths of the admin surface (PathPattern syntax: {@code /x/**} matches {@code /x} too). */
-    public static final List<String> ADMIN_PATHS = List.of("/debezium/**", "/topic/**", "/consumer/**", "/connectors/**", "/dlq/**",
+    public static final List<String> ADMIN_PATHS = List.of("/debezium/**", "/topic/**", "/consumer/**", "/connectors/**",
+            "/connector-plugins/**", "/dlq/**",
             "/hawtio/**", "/jolokia/**", "/actuator/**", "/v3/api-docs/**");
     /** Within the admin surface, open to everyone. */
     public static final List<String> OPEN_PATHS = List.of("/actuator/health/**", "/actuator/prometheus", "/v3/api-docs/**");

@@ -1,11 +1,9 @@
 package io.cdchub.admin;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -20,12 +18,7 @@ public class ConnectExceptionHandler extends ApiExceptionHandler {
 
     @Override
     protected ResponseEntity<Object> error(HttpStatusCode status, String message, String field) {
-        HttpStatus known = HttpStatus.resolve(status.value());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error_code", status.value());
-        body.put("message", message);
-        body.put("status", status.value());
-        body.put("error", known != null ? known.getReasonPhrase() : String.valueOf(status.value()));
+        Map<String, Object> body = ConnectWorker.error(status.value(), message);
         if (field != null) {
             body.put("field", field);
         }

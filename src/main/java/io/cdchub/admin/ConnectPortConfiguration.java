@@ -1,7 +1,6 @@
 package io.cdchub.admin;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,40 +109,50 @@ public class ConnectPortConfiguration {
 
     /** After the security chain, so the admin surface asks for credentials before it says anything else. */
     @Bean
-    FilterRegistrationBean<ConnectPortFilter> connectPortFilter(ConnectPort port, AdminProperties properties, ObjectMapper mapper) {
-        FilterRegistrationBean<ConnectPortFilter> registration = new FilterRegistrationBean<>(new ConnectPortFilter(port, properties, mapper));
+    FilterRegistrationBean<ConnectPortFilter> connectPortFilter(ConnectPort port, AdminProperties properties, ObjectMapper mapper,
+            org.springframework.beans.factory.ObjectProvider<ConnectWorker> worker) {
+        FilterRegistrationBean<ConnectPortFilter> registration = new FilterRegistrationBean<>(new ConnectPortFilter(port, properties, mapper,
+                worker));
         registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER + 1);
         return registration;
     }
+
+    /** Paths of the Connect-style API (besides GET / and /health): served on its port only. */
+    static final java.util.List<String> CONNECT_PATHS = java.util.List.of("/connectors", "/connector-plugins");
 
     static final class ConnectPortFilter extends OncePerRequestFilter {
         private final ConnectPort port;
         private final AdminProperties properties;
         private final ObjectMapper mapper;
+        private final org.springframework.beans.factory.ObjectProvider<ConnectWorker> worker;
 
-        ConnectPortFilter(ConnectPort port, AdminProperties properties, ObjectMapper mapper) {
+        ConnectPortFilter(ConnectPort port, AdminProperties properties, ObjectMapper mapper,
+                org.springframework.beans.factory.ObjectProvider<ConnectWorker> worker) {
             this.port = port;
             this.properties = properties;
             this.mapper = mapper;
+            this.worker = worker;
         }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
             String path = request.getRequestURI().substring(request.getContextPath().length());
-            boolean connectPath = path.equals("/connectors") || path.startsWith("/connectors/");
+            boolean connectPath = CONNECT_PATHS.stream().anyMatch(prefix -> path.equals(prefix) || path.startsWith(prefix + "/"));
             boolean onConnectPort = port.localPort() > 0 && request.getLocalPort() == port.localPort();
-            if (onConnectPort && (path.equals("/") || path.isEmpty()) && "GET".equals(request.getMethod())) {
-                // Connect's root resource: tools call it to check they talk to a worker
-                Map<String, Object> root = new LinkedHashMap<>();
-                root.put("version", org.apache.kafka.common.utils.AppInfoParser.getVersion());
-                root.put("commit", "cdc-hub");
-                root.put("kafka_cluster_id", null);
-                write(response, 200, root);
+            if (onConnectPort && "GET".equals(request.getMethod()) && (path.equals("/") || path.isEmpty() || path.equals("/health"))) {
+                // Connect's root resource (tools call it to check they talk to a worker, and which Kafka cluster) and health
+                ConnectWorker answers = worker.getIfAvailable();
+                if (answers == null) {
+                    write(response, 404, error(404, "the Connect-style API is not available"));
+                    return;
+                }
+                ConnectWorker.Answer answer = path.equals("/health") ? answers.health() : answers.root();
+                write(response, answer.status(), answer.body());
                 return;
             }
             if (onConnectPort && !connectPath) {
-                write(response, 404, error(404, "this port serves the Connect-style API only (/connectors)"));
+                write(response, 404, error(404, "this port serves the Connect-style API only (/connectors, /connector-plugins)"));
                 return;
             }
             if (!onConnectPort && connectPath) {
@@ -156,12 +165,7 @@ public class ConnectPortConfiguration {
         }
 
         private static Map<String, Object> error(int status, String message) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error_code", status);
-            body.put("message", message);
-            body.put("status", status);
-            body.put("error", "Not Found");
-            return body;
+            return ConnectWorker.error(status, message);
         }
 
         private void write(HttpServletResponse response, int status, Object body) throws IOException {

@@ -119,24 +119,68 @@ public final class ConnectorConfigs {
      * @throws ApiException 400 naming the field and the reason
      */
     public static Map<String, String> validate(String name, Map<String, String> input, Naming naming) {
-        ValueFormat format = valueFormat(input, naming);
+        return check(name, input, naming, Problems.THROWING);
+    }
+
+    /**
+     * Every problem of a dotted configuration, by key (Connect's {@code config/validate} reports them all at once);
+     * empty when {@link #validate} would accept it. The checks are {@link #validate}'s, in its order.
+     */
+    public static Map<String, List<String>> problems(String name, Map<String, String> input) {
+        Problems problems = new Problems();
+        check(name, input, Naming.DOTTED, problems);
+        return problems.byKey;
+    }
+
+    /**
+     * Where the checks report: {@link #THROWING} throws the first problem as a 400 (so the checks stop there, as an API
+     * call needs), a collecting instance keeps every problem and the checks go on with what can still be checked.
+     */
+    static class Problems {
+        static final Problems THROWING = new Problems();
+        final Map<String, List<String>> byKey = new LinkedHashMap<>();
+
+        /** @param key the dotted key at fault, or null when the key itself is missing */
+        void add(Naming naming, String key, String message) {
+            if (this == THROWING) {
+                throw ApiException.badRequest(key == null ? "config" : naming.field(key), message);
+            }
+            byKey.computeIfAbsent(key == null ? "config" : key, k -> new java.util.ArrayList<>()).add(message);
+        }
+    }
+
+    private static Map<String, String> check(String name, Map<String, String> input, Naming naming, Problems problems) {
+        ValueFormat format = ValueFormat.CDC_HUB;
+        try {
+            format = valueFormat(input, naming);
+        } catch (ApiException e) {
+            if (problems == Problems.THROWING) {
+                throw e;
+            }
+            problems.add(naming, e.field(), e.getMessage()); // collecting: the naming is DOTTED, so the field is the key
+        }
         Map<String, String> config = new TreeMap<>();
+        entries:
         for (Map.Entry<String, String> e : input.entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
             if (key == null || !KEY.matcher(key).matches()) {
-                throw ApiException.badRequest(key == null ? "config" : naming.field(key), "is not a valid configuration key");
+                problems.add(naming, key, "is not a valid configuration key");
+                continue;
             }
             if (value == null) {
-                throw ApiException.badRequest(naming.field(key), "must not be null");
+                problems.add(naming, key, "must not be null");
+                continue;
             }
             if (value.length() > MAX_VALUE_LENGTH || value.indexOf('\0') >= 0) {
-                throw ApiException.badRequest(naming.field(key), "is too long or contains NUL characters");
+                problems.add(naming, key, "is too long or contains NUL characters");
+                continue;
             }
             for (String managed : MANAGED_PREFIXES) {
                 if (key.startsWith(managed) && !(format == ValueFormat.DEBEZIUM && VALUE_FORM_KEYS.contains(key))) {
-                    throw ApiException.badRequest(naming.field(key), "is set by cdc-hub (offsets are kept behind Kafka's acknowledgements"
+                    problems.add(naming, key, "is set by cdc-hub (offsets are kept behind Kafka's acknowledgements"
                             + " and values are rendered exactly); remove it");
+                    continue entries;
                 }
             }
             config.put(key, secret(key) ? value : value.strip()); // a password may begin or end with a space
@@ -144,50 +188,49 @@ public final class ConnectorConfigs {
 
         String configuredName = config.remove("name");
         if (configuredName != null && !configuredName.equals(name)) {
-            throw ApiException.badRequest(naming.field("name"), "must equal the connector's name '" + name + "'");
+            problems.add(naming, "name", "must equal the connector's name '" + name + "'");
         }
 
         String connectorClass = config.get("connector.class");
         if (connectorClass == null || connectorClass.isEmpty()) {
-            throw ApiException.badRequest(naming.field("connector.class"), "is required: " + POSTGRES_CONNECTOR);
-        }
-        if (!connectorClass.equals(POSTGRES_CONNECTOR) && !connectorClass.equals("PostgresConnector")) {
-            throw ApiException.badRequest(naming.field("connector.class"), "must be " + POSTGRES_CONNECTOR + " (the only connector cdc-hub runs)");
+            problems.add(naming, "connector.class", "is required: " + POSTGRES_CONNECTOR);
+        } else if (!connectorClass.equals(POSTGRES_CONNECTOR) && !connectorClass.equals("PostgresConnector")) {
+            problems.add(naming, "connector.class", "must be " + POSTGRES_CONNECTOR + " (the only connector cdc-hub runs)");
         }
         config.put("connector.class", POSTGRES_CONNECTOR);
 
         String tasks = config.get("tasks.max");
         if (tasks != null && !tasks.equals("1")) {
-            throw ApiException.badRequest(naming.field("tasks.max"), "must be 1: the PostgreSQL connector reads its slot with one task");
+            problems.add(naming, "tasks.max", "must be 1: the PostgreSQL connector reads its slot with one task");
         }
         config.put("tasks.max", "1");
 
-        String host = required(config, "database.hostname", naming);
-        if (!HOST.matcher(host).matches()) {
-            throw ApiException.badRequest(naming.field("database.hostname"), "must be a host name or IP address");
+        String host = required(config, "database.hostname", naming, problems);
+        if (host != null && !HOST.matcher(host).matches()) {
+            problems.add(naming, "database.hostname", "must be a host name or IP address");
         }
         String port = config.getOrDefault("database.port", "5432");
-        int portNumber;
         try {
-            portNumber = Integer.parseInt(port);
+            int portNumber = Integer.parseInt(port);
+            if (portNumber < 1 || portNumber > 65535) {
+                problems.add(naming, "database.port", "must be 1-65535, but is " + portNumber);
+            } else {
+                config.put("database.port", String.valueOf(portNumber));
+            }
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest(naming.field("database.port"), "must be a number, but is '" + port + "'");
+            problems.add(naming, "database.port", "must be a number, but is '" + port + "'");
         }
-        if (portNumber < 1 || portNumber > 65535) {
-            throw ApiException.badRequest(naming.field("database.port"), "must be 1-65535, but is " + portNumber);
-        }
-        config.put("database.port", String.valueOf(portNumber));
-        required(config, "database.user", naming);
-        required(config, "database.dbname", naming);
+        required(config, "database.user", naming, problems);
+        required(config, "database.dbname", naming, problems);
 
-        String prefix = required(config, "topic.prefix", naming);
-        if (!TOPIC_PREFIX.matcher(prefix).matches() || prefix.equals(".") || prefix.equals("..")) {
-            throw ApiException.badRequest(naming.field("topic.prefix"), "must be 1-200 letters, digits, '.', '_' or '-' (topics are <prefix>.<schema>.<table>)");
+        String prefix = required(config, "topic.prefix", naming, problems);
+        if (prefix != null && (!TOPIC_PREFIX.matcher(prefix).matches() || prefix.equals(".") || prefix.equals(".."))) {
+            problems.add(naming, "topic.prefix", "must be 1-200 letters, digits, '.', '_' or '-' (topics are <prefix>.<schema>.<table>)");
         }
 
         String plugin = config.get("plugin.name");
         if (plugin != null && !plugin.equals("pgoutput")) {
-            throw ApiException.badRequest(naming.field("plugin.name"), "must be pgoutput (PostgreSQL's built-in logical decoding plugin)");
+            problems.add(naming, "plugin.name", "must be pgoutput (PostgreSQL's built-in logical decoding plugin)");
         }
         config.put("plugin.name", "pgoutput");
 
@@ -196,17 +239,17 @@ public final class ConnectorConfigs {
             slot = defaultSlot(name);
             config.put("slot.name", slot);
         } else if (!SLOT.matcher(slot).matches()) {
-            throw ApiException.badRequest(naming.field("slot.name"), "must be 1-63 lower-case letters, digits or '_'");
+            problems.add(naming, "slot.name", "must be 1-63 lower-case letters, digits or '_'");
         }
         String publication = config.get("publication.name");
         if (publication == null) {
             config.put("publication.name", slot + "_pub");
         } else if (!PUBLICATION.matcher(publication).matches()) {
-            throw ApiException.badRequest(naming.field("publication.name"), "must be 1-63 letters, digits or '_'");
+            problems.add(naming, "publication.name", "must be 1-63 letters, digits or '_'");
         }
-        oneOf(config, "publication.autocreate.mode", AUTOCREATE_MODES, naming);
-        oneOf(config, "snapshot.mode", SNAPSHOT_MODES, naming);
-        oneOf(config, "database.sslmode", SSL_MODES, naming);
+        oneOf(config, "publication.autocreate.mode", AUTOCREATE_MODES, naming, problems);
+        oneOf(config, "snapshot.mode", SNAPSHOT_MODES, naming, problems);
+        oneOf(config, "database.sslmode", SSL_MODES, naming, problems);
         for (String key : REGEX_LISTS) {
             String list = config.get(key);
             if (list != null) {
@@ -214,8 +257,8 @@ public final class ConnectorConfigs {
                     try {
                         Pattern.compile(regex.strip());
                     } catch (PatternSyntaxException e) {
-                        throw ApiException.badRequest(naming.field(key), "holds an invalid regular expression '" + regex.strip() + "': "
-                                + e.getDescription());
+                        problems.add(naming, key, "holds an invalid regular expression '" + regex.strip() + "': " + e.getDescription());
+                        break;
                     }
                 }
             }
@@ -228,8 +271,8 @@ public final class ConnectorConfigs {
             forDebezium.put("database.password", "unused");
         }
         for (ConfigValue value : DEBEZIUM.validate(forDebezium)) {
-            if (!value.errorMessages().isEmpty() && config.containsKey(value.name())) {
-                throw ApiException.badRequest(naming.field(value.name()), value.errorMessages().get(0));
+            if (!value.errorMessages().isEmpty() && config.containsKey(value.name()) && !problems.byKey.containsKey(value.name())) {
+                problems.add(naming, value.name(), value.errorMessages().get(0));
             }
         }
         return config;
@@ -323,18 +366,19 @@ public final class ConnectorConfigs {
         return slot.length() > 63 ? slot.substring(0, 63) : slot;
     }
 
-    private static String required(Map<String, String> config, String key, Naming naming) {
+    private static String required(Map<String, String> config, String key, Naming naming, Problems problems) {
         String value = config.get(key);
         if (value == null || value.isEmpty()) {
-            throw ApiException.badRequest(naming.field(key), "is required");
+            problems.add(naming, key, "is required");
+            return null;
         }
         return value;
     }
 
-    private static void oneOf(Map<String, String> config, String key, Set<String> allowed, Naming naming) {
+    private static void oneOf(Map<String, String> config, String key, Set<String> allowed, Naming naming, Problems problems) {
         String value = config.get(key);
         if (value != null && !allowed.contains(value.toLowerCase(Locale.ROOT))) {
-            throw ApiException.badRequest(naming.field(key), "must be one of " + new java.util.TreeSet<>(allowed) + ", but is '" + value + "'");
+            problems.add(naming, key, "must be one of " + new java.util.TreeSet<>(allowed) + ", but is '" + value + "'");
         }
     }
 }

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param name     connector name (also the Debezium engine's name and the key of its offsets)
  * @param config   Debezium's dotted keys, validated and completed ({@link ConnectorConfigs#validate})
- * @param state    what the user asked for: RUNNING or PAUSED
+ * @param state    what the user asked for: RUNNING, PAUSED, or STOPPED (Connect's stop: no task, offsets may be altered)
  * @param restarts bumped by each restart request, so every instance running the connector sees it
  */
 public record ConnectorDefinition(
@@ -19,7 +19,8 @@ public record ConnectorDefinition(
         @JsonProperty("state") TargetState state,
         @JsonProperty("restarts") long restarts) {
 
-    public enum TargetState { RUNNING, PAUSED }
+    /** Kafka Connect's target states (its STARTED is RUNNING here, as the API spells it). */
+    public enum TargetState { RUNNING, PAUSED, STOPPED }
 
     public ConnectorDefinition {
         config = config == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(config));

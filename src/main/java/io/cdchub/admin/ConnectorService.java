@@ -29,7 +29,7 @@ import org.springframework.http.HttpStatus;
 public class ConnectorService implements SmartLifecycle {
 
     /** Connector states, named as Kafka Connect names them. */
-    public enum State { RUNNING, PAUSED, FAILED, UNASSIGNED }
+    public enum State { RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED }
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorService.class);
     private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(60);
@@ -41,6 +41,7 @@ public class ConnectorService implements SmartLifecycle {
     private final DatabaseCheck databaseCheck;
     private final String workerId;
     private final ConnectorPlacement placement;
+    private final ConnectorOffsetStore offsetStore = new ConnectorOffsetStore();
     private final Map<String, ConnectorDefinition> definitions = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     /** Definitions read from the config topic that fail validation: listed as FAILED with the reason, never run. */
@@ -143,6 +144,9 @@ public class ConnectorService implements SmartLifecycle {
         if (invalid.containsKey(name)) {
             return State.FAILED;
         }
+        if (definition.state() == TargetState.STOPPED) {
+            return State.STOPPED;
+        }
         if (!runsHere()) {
             return definition.state() == TargetState.PAUSED ? State.PAUSED : State.UNASSIGNED;
         }
@@ -170,8 +174,14 @@ public class ConnectorService implements SmartLifecycle {
 
     // ---- writes: one at a time in this instance (between instances the config topic's order decides: last write wins)
 
-    /** Creates a connector; the configuration is validated and the database checked first. */
-    public synchronized ConnectorDefinition create(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+    /** Creates a running connector; the configuration is validated and the database checked first. */
+    public ConnectorDefinition create(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+        return create(name, config, naming, TargetState.RUNNING);
+    }
+
+    /** Creates a connector in the given state (Connect's {@code initial_state}). */
+    public synchronized ConnectorDefinition create(String name, Map<String, String> config, ConnectorConfigs.Naming naming,
+            TargetState initialState) {
         requireReady();
         requireUsableName(name, naming);
         if (definitions.containsKey(name)) {
@@ -182,7 +192,7 @@ public class ConnectorService implements SmartLifecycle {
         databaseCheck.check(valid, naming);
         // after the database accepted it: building the engine's configuration binds the values (see ConnectorRuntime)
         requireStartable(name, valid, naming);
-        ConnectorDefinition definition = new ConnectorDefinition(name, valid, TargetState.RUNNING, 0);
+        ConnectorDefinition definition = new ConnectorDefinition(name, valid, initialState, 0);
         apply(definition);
         return definitions.get(name);
     }
@@ -207,6 +217,18 @@ public class ConnectorService implements SmartLifecycle {
         get(name);
         store.delete(name);
         awaitReconciled();
+        io.cdchub.source.SourceStatus.forEngine(name).clearActiveTopics();
+    }
+
+    /** Connect's active topics: those the connector has written to in this instance since it was created or last reset. */
+    public List<String> activeTopics(String name) {
+        get(name);
+        return io.cdchub.source.SourceStatus.forEngine(name).activeTopics();
+    }
+
+    public void resetActiveTopics(String name) {
+        get(name);
+        io.cdchub.source.SourceStatus.forEngine(name).clearActiveTopics();
     }
 
     public synchronized void pause(String name) {
@@ -215,6 +237,39 @@ public class ConnectorService implements SmartLifecycle {
 
     public synchronized void resume(String name) {
         apply(get(name).withState(TargetState.RUNNING));
+    }
+
+    /** Connect's stop: the engine is shut down (its last offsets committed) and stays down; offsets may then be changed. */
+    public synchronized void stop(String name) {
+        apply(get(name).withState(TargetState.STOPPED));
+    }
+
+    /** The connector's committed source offsets by partition (Connect's GET offsets: at any state). */
+    public Map<Map<String, Object>, Map<String, Object>> offsets(String name) {
+        ConnectorDefinition definition = get(name);
+        return offsetStore.read(name, runtime.capture(definition).engine());
+    }
+
+    /**
+     * Connect's PATCH offsets ({@code offsets}: partition to offset, a null offset resets its partition) and DELETE
+     * offsets ({@code offsets == null}: every partition). Only while STOPPED (400 otherwise, Connect's answer), and
+     * only once this instance's engine has really stopped (409 while it is still stopping).
+     *
+     * @return how many partitions were written
+     */
+    public synchronized int modifyOffsets(String name, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        ConnectorDefinition definition = get(name);
+        if (definition.state() != TargetState.STOPPED) {
+            throw ApiException.badRequest(null, "Connectors must be in the STOPPED state before their offsets can be modified. This can be "
+                    + "done for the specified connector by issuing a 'PUT' request to the '/connectors/" + name + "/stop' endpoint");
+        }
+        if (runtime.running(name) != null) {
+            throw ApiException.conflict("connector " + name + " is still stopping (its engine commits its last offsets); retry shortly");
+        }
+        if (offsets != null) {
+            ConnectorOffsetStore.requirePostgresOffsets(offsets, definition.config().get("topic.prefix"));
+        }
+        return offsetStore.write(name, runtime.capture(definition).engine(), offsets);
     }
 
     public synchronized void restart(String name) {
@@ -278,7 +333,7 @@ public class ConnectorService implements SmartLifecycle {
     private void reconcile(String name) {
         ConnectorDefinition desired = definitions.get(name);
         ConnectorDefinition current = runtime.running(name);
-        if (desired == null || !runsHere() || desired.state() == TargetState.PAUSED || invalid.containsKey(name)) {
+        if (desired == null || !runsHere() || desired.state() != TargetState.RUNNING || invalid.containsKey(name)) {
             runtime.stop(name);
             failures.remove(name);
             return;
@@ -343,6 +398,15 @@ public class ConnectorService implements SmartLifecycle {
      * (in the background, where the caller would never see it) is a 400 naming the field.
      */
     private void requireStartable(String name, Map<String, String> config, ConnectorConfigs.Naming naming) {
+        for (String[] problem : startProblems(name, config)) {
+            String key = problem[0];
+            throw ApiException.badRequest(config.containsKey(key) ? naming.field(key) : null,
+                    (config.containsKey(key) ? "" : key + " ") + "cannot take the value '" + problem[1] + "': " + problem[2]);
+        }
+    }
+
+    /** What the engine and the connector would refuse when started: {key, value, problem} each. */
+    private java.util.List<String[]> startProblems(String name, Map<String, String> config) {
         java.util.Properties engine = runtime.capture(new ConnectorDefinition(name, config, TargetState.RUNNING, 0)).engine();
         java.util.List<String[]> problems = new java.util.ArrayList<>();
         io.debezium.config.Configuration.from(engine).validate(io.debezium.embedded.async.AsyncEngineConfig.ALL_FIELDS,
@@ -354,11 +418,40 @@ public class ConnectorService implements SmartLifecycle {
                 problems.add(new String[] {value.name(), String.valueOf(value.value()), value.errorMessages().get(0)});
             }
         }
-        for (String[] problem : problems) {
-            String key = problem[0];
-            throw ApiException.badRequest(config.containsKey(key) ? naming.field(key) : null,
-                    (config.containsKey(key) ? "" : key + " ") + "cannot take the value '" + problem[1] + "': " + problem[2]);
+        return problems;
+    }
+
+    /**
+     * Connect's {@code config/validate}: every problem of a configuration by key, from the checks a create runs (cdc-hub's
+     * own, the replication slot's owner, the database, then what the engine and Debezium would refuse), without storing
+     * anything. The later checks need a configuration the earlier ones accept, so they run only then.
+     */
+    public Map<String, java.util.List<String>> validationProblems(Map<String, String> input) {
+        requireReady();
+        Map<String, java.util.List<String>> problems = new java.util.LinkedHashMap<>();
+        String name = input.getOrDefault("name", "");
+        try {
+            requireUsableName(name, ConnectorConfigs.Naming.DOTTED);
+        } catch (ApiException e) {
+            problems.computeIfAbsent("name", k -> new java.util.ArrayList<>()).add(e.getMessage());
+            name = "connector";
         }
+        ConnectorConfigs.problems(name, input).forEach((key, messages) -> problems.computeIfAbsent(key, k -> new java.util.ArrayList<>()).addAll(messages));
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        Map<String, String> valid = ConnectorConfigs.validate(name, input, ConnectorConfigs.Naming.DOTTED);
+        try {
+            requireOwnSlot(name, valid, ConnectorConfigs.Naming.DOTTED);
+            databaseCheck.check(valid, ConnectorConfigs.Naming.DOTTED);
+        } catch (ApiException e) {
+            problems.computeIfAbsent(e.field() == null ? "slot.name" : e.field(), k -> new java.util.ArrayList<>()).add(e.getMessage());
+            return problems;
+        }
+        for (String[] problem : startProblems(name, valid)) {
+            problems.computeIfAbsent(problem[0], k -> new java.util.ArrayList<>()).add(problem[2]);
+        }
+        return problems;
     }
 
     private static String rootMessage(Throwable e) {

@@ -64,6 +64,7 @@ public class ChangeBatchPublisher implements Processor {
                 ProducerRecord<byte[], byte[]> record = records.get(i);
                 if (!record.topic().equals(lastTopic)) {
                     topics.ensureExists(record.topic());
+                    status.topicUsed(record.topic());
                     lastTopic = record.topic();
                 }
                 acks[i] = producer.send(record);

@@ -19,6 +19,8 @@ public final class SourceStatus {
     private final AtomicLong published = new AtomicLong();
     private volatile Throwable failure;
     private volatile Instant failedAt;
+    /** Topics the capture has written to (Connect's "active topics"): kept across restarts, until cleared. */
+    private final java.util.Set<String> activeTopics = ConcurrentHashMap.newKeySet();
 
     private SourceStatus(String engine) {
         this.engine = engine;
@@ -72,6 +74,21 @@ public final class SourceStatus {
     /** Records Kafka acknowledged since start. */
     public long published() {
         return published.get();
+    }
+
+    /** The capture writes to this topic (called when a batch's topic changes, so rarely). */
+    void topicUsed(String topic) {
+        activeTopics.add(topic);
+    }
+
+    /** Topics written to since the capture was created or these were last cleared, sorted. */
+    public java.util.List<String> activeTopics() {
+        return activeTopics.stream().sorted().toList();
+    }
+
+    /** Forgets the active topics (Connect's topics/reset, and when the connector is deleted). */
+    public void clearActiveTopics() {
+        activeTopics.clear();
     }
 
     /** Forgets the failure and in-flight count, when the capture is stopped or removed. */

@@ -88,4 +88,22 @@ class ConnectorConfigsTest {
     void defaultSlotIsTheNameAsAnIdentifier() {
         assertThat(ConnectorConfigs.defaultSlot("My.Connector-1")).isEqualTo("my_connector_1");
     }
+
+    @Test
+    void problemsListsEveryProblemByKeyWhereValidateStopsAtTheFirst() {
+        Map<String, String> dotted = ConnectorConfigs.fromSnakeCase(issueConfig());
+        assertThat(ConnectorConfigs.problems("c", dotted)).isEmpty();
+        dotted.put("database.port", "abc");
+        dotted.put("tasks.max", "2");
+        dotted.put("snapshot.mode", "sometimes");
+        dotted.put("offset.storage.topic", "mine");
+        dotted.put("value.format", "xml");
+        dotted.remove("topic.prefix");
+        Map<String, java.util.List<String>> problems = ConnectorConfigs.problems("c", dotted);
+        assertThat(problems).containsOnlyKeys("database.port", "tasks.max", "snapshot.mode", "offset.storage.topic", "value.format",
+                "topic.prefix");
+        assertThat(problems.get("topic.prefix")).containsExactly("is required");
+        assertThatThrownBy(() -> ConnectorConfigs.validate("c", dotted, ConnectorConfigs.Naming.DOTTED))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("value.format"));
+    }
 }
