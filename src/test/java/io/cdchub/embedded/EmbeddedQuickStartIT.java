@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,9 +23,11 @@ import org.junit.jupiter.api.Test;
 /**
  * README command 1: the embedded profile starts PostgreSQL and Kafka itself, captures the demo
  * tables, streams the demo changes; SIGTERM (Ctrl-C) leaves no process, port or lock behind; a
- * second start resumes without a new snapshot.
+ * second start resumes without a new snapshot, and re-snapshots a table on request while the demo goes on.
  */
 class EmbeddedQuickStartIT {
+
+    private static final String ADMIN_TOKEN = "embedded-it-admin-token-0123456789";
 
     @Test
     void quickStartRunsStopsCleanlyAndResumes() throws Exception {
@@ -29,13 +35,15 @@ class EmbeddedQuickStartIT {
         int postgresPort = freePort();
         int kafkaPort = freePort();
         int controllerPort = freePort();
+        int serverPort = freePort();
         Map<String, String> settings = Map.of(
+                "cdc.admin.token", ADMIN_TOKEN,
                 "cdc.data-dir", dataDir.toString(),
                 "cdc.embedded.postgres.port", String.valueOf(postgresPort),
                 "cdc.embedded.kafka.port", String.valueOf(kafkaPort),
                 "cdc.embedded.kafka.controller-port", String.valueOf(controllerPort),
                 "cdc.embedded.demo-interval", "50ms",
-                "server.port", String.valueOf(freePort()));
+                "server.port", String.valueOf(serverPort));
         String kafka = "127.0.0.1:" + kafkaPort;
         long snapshotReads;
 
@@ -58,6 +66,14 @@ class EmbeddedQuickStartIT {
             TopicReader.await(kafka, "cdc.public.orders", e -> e.size() > ordersBefore + 5);
             assertThat(TopicReader.readAll(kafka, "cdc.public.customers").stream().filter(e -> "r".equals(e.op())))
                     .as("no second snapshot").hasSize((int) snapshotReads);
+
+            // a re-snapshot of the customers while the demo goes on (issue 15): every customer is read again
+            HttpResponse<String> requested = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + serverPort + "/debezium/connector/cdc-hub/snapshot"))
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"tables\": [\"public.customers\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(requested.statusCode()).as(requested.body()).isEqualTo(202);
+            TopicReader.await(kafka, "cdc.public.customers", e -> e.stream().filter(c -> "r".equals(c.op())).count() >= snapshotReads + 10);
             assertThat(second.terminate(90)).isNotEqualTo(-1);
         }
         assertNothingLeftBehind(dataDir, postgresPort, kafkaPort, controllerPort);
