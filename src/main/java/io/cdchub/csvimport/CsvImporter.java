@@ -123,7 +123,7 @@ public class CsvImporter {
         try {
             return database.getConnection();
         } catch (SQLException e) {
-            throw new DatabaseUnavailableException("PostgreSQL is not reachable for the CSV import: " + e.getMessage(), e);
+            throw new ImportMustWaitException("PostgreSQL is not reachable for the CSV import: " + e.getMessage(), e);
         }
     }
 
@@ -136,7 +136,11 @@ public class CsvImporter {
             createTable(connection, schema, table, sample);
             created = true;
         }
-        capturedTables.addToPublication(connection, schema, table);
+        if (capturedTables.addToPublication(connection, schema, table) == CapturedTables.PublicationChange.NO_PUBLICATION_YET) {
+            // loaded now, its rows could miss both the snapshot and the stream of the source starting beside the import
+            throw new ImportMustWaitException("the source captures " + schema + "." + table + " but has not created its publication"
+                    + " yet; the file waits until it has", null);
+        }
         String target = ColumnNames.quote(schema) + "." + ColumnNames.quote(table);
         List<String> columns = sample.columns();
         if (settings.mode() == CsvImportProperties.Mode.INSERT) {
@@ -324,7 +328,7 @@ public class CsvImporter {
     private static RuntimeException failure(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("08") || state.equals("57P01") || state.equals("57P03")) {
-            return new DatabaseUnavailableException("PostgreSQL went away during the CSV import: " + e.getMessage(), e);
+            return new ImportMustWaitException("PostgreSQL went away during the CSV import: " + e.getMessage(), e);
         }
         ServerErrorMessage server = e instanceof PSQLException psql ? psql.getServerErrorMessage() : null;
         if (server == null) {

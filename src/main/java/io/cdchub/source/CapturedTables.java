@@ -56,14 +56,14 @@ public class CapturedTables {
 
     /**
      * Adds a captured table to the source's publication, in the caller's transaction, so the rows that transaction
-     * writes are decoded. Nothing to do when the table is not captured, when the publication does not exist yet (the
-     * source creates it with every matching table when it starts), or when it holds the table already (or all tables).
-     *
-     * @return whether the table was added
+     * writes are decoded. Nothing to do when the table is not captured, or when the publication holds it already (or
+     * all tables). When the publication does not exist yet, the source is starting: it will create it with every
+     * matching table, but a transaction that began before and commits after may be neither in its snapshot nor in
+     * its stream, so the caller should write later.
      */
-    public boolean addToPublication(Connection connection, String schema, String table) throws SQLException {
+    public PublicationChange addToPublication(Connection connection, String schema, String table) throws SQLException {
         if (!captures(schema, table)) {
-            return false;
+            return PublicationChange.NOT_CAPTURED;
         }
         String publication = source.publicationName(); // validated: [a-z0-9_]{1,63}
         String sql = """
@@ -76,8 +76,11 @@ public class CapturedTables {
             st.setString(2, table);
             st.setString(3, publication);
             try (ResultSet rs = st.executeQuery()) {
-                if (!rs.next() || rs.getBoolean(1) || rs.getBoolean(2)) {
-                    return false;
+                if (!rs.next()) {
+                    return PublicationChange.NO_PUBLICATION_YET;
+                }
+                if (rs.getBoolean(1) || rs.getBoolean(2)) {
+                    return PublicationChange.ALREADY_IN;
                 }
             }
         }
@@ -85,7 +88,19 @@ public class CapturedTables {
             st.execute("ALTER PUBLICATION \"" + publication + "\" ADD TABLE " + quote(schema) + "." + quote(table));
         }
         LOG.info("Table {}.{} added to publication {}: the source captures its rows from this transaction on", schema, table, publication);
-        return true;
+        return PublicationChange.ADDED;
+    }
+
+    /** What {@link #addToPublication} found and did. */
+    public enum PublicationChange {
+        /** the built-in source of this instance does not capture the table */
+        NOT_CAPTURED,
+        /** the publication holds the table already, or all tables */
+        ALREADY_IN,
+        /** added, in the caller's transaction */
+        ADDED,
+        /** the source has not created its publication yet */
+        NO_PUBLICATION_YET
     }
 
     private static String quote(String identifier) {
