@@ -93,7 +93,7 @@ public class CsvImporter {
         rows.increment(result.rows());
         exchange.getIn().setHeader(ROWS, result.rows());
         LOG.info("Loaded {} into {}.{}{}: {} rows in {} s ({} rows/s, {})", fileName, settings.schema(), table,
-                result.created() ? " (created)" : "", result.rows(), String.format("%.1f", seconds), Math.round(result.rows() / seconds),
+                result.created() ? " (created)" : "", result.rows(), String.format(java.util.Locale.ROOT, "%.3f", seconds), Math.round(result.rows() / seconds),
                 settings.mode().name().toLowerCase());
     }
 
