@@ -47,7 +47,8 @@ import io.cdchub.testinfra.RealServers;
  *     (process start, connection and COPY) is the baseline.</li>
  * </ol>
  * CPU is given per side for the client process (cdc-hub's JVM during the load; psql's user+sys) and for the PostgreSQL
- * server (the postmaster and all its children, exited backends included), which does the parsing and writing for both.
+ * server (the postmaster and all its children, exited backends included, read once it has settled after the load), which
+ * does the parsing and writing for both.
  *
  * <p>Knobs (system properties): {@code bench.rows} (1000000), {@code bench.repetitions} (3), {@code bench.out}.
  * Arguments {@code key=value} are extra cdc-hub settings, e.g. {@code cdc.import.csv.mode=upsert}.
@@ -203,7 +204,7 @@ public final class CsvImportBenchmark {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpu = (ProcStat.cpuNanos(hub.pid()) - cpu0) / 1e9;
-        double server = (serverCpuNanos(postmaster) - server0) / 1e9;
+        double server = (settledServerCpuNanos(postmaster) - server0) / 1e9;
         requireRows(TABLE);
         double loadSeconds = loggedLoadSeconds(logBefore);
         if (rep == 1) {
@@ -236,7 +237,7 @@ public final class CsvImportBenchmark {
             throw new IllegalStateException("psql \\copy failed: " + out);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double server = (serverCpuNanos(postmaster) - server0) / 1e9;
+        double server = (settledServerCpuNanos(postmaster) - server0) / 1e9;
         String[] times = out.lines().reduce((a, b) -> b).orElse("0 0 0").trim().split("\\s+");
         double cpu = Double.parseDouble(times[1]) + Double.parseDouble(times[2]);
         requireRows("psql_rows");
@@ -351,6 +352,23 @@ public final class CsvImportBenchmark {
     private static long parentPid(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
         return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    }
+
+    /**
+     * The server's CPU once it has settled: a backend that has just ended is counted only after the postmaster reaped
+     * it (a zombie's CPU shows nowhere), so readings repeat until two, 250 ms apart, agree (at most 10 s).
+     */
+    private static long settledServerCpuNanos(long postmaster) throws IOException {
+        long previous = serverCpuNanos(postmaster);
+        for (int i = 0; i < 40; i++) {
+            pause(250);
+            long now = serverCpuNanos(postmaster);
+            if (now == previous) {
+                return now;
+            }
+            previous = now;
+        }
+        return previous;
     }
 
     /** CPU of the PostgreSQL server: the postmaster's own and its reaped children's, plus every live child's. */
