@@ -35,7 +35,7 @@ import io.cdchub.testinfra.RealServers;
  * asserted; the exit status is non-zero only when something did not start or a load did not hold every row.
  *
  * <p>One CSV file of N rows (8 columns: integer id, two texts, numeric, boolean, date, timestamp, a longer text) is
- * written once. Each repetition, in alternating order:
+ * written once. After an untimed warm-up load of a smaller file through each side, each repetition, in alternating order:
  * <ol>
  * <li><b>route</b>: cdc-hub runs in a JVM of its own ({@code io.cdchub.CdcHubApplication}, source off, only the import
  *     doing work) watching a folder; the table is dropped, the file is renamed into the folder, and the time runs until
@@ -49,13 +49,15 @@ import io.cdchub.testinfra.RealServers;
  * server (the postmaster and all its children, exited backends included, read once it has settled after the load), which
  * does the parsing and writing for both.
  *
- * <p>Knobs (system properties): {@code bench.rows} (1000000), {@code bench.repetitions} (3), {@code bench.out}.
+ * <p>Knobs (system properties): {@code bench.rows} (1000000), {@code bench.repetitions} (5), {@code bench.warm-up-rows}
+ * (100000), {@code bench.out}.
  * Arguments {@code key=value} are extra cdc-hub settings, e.g. {@code cdc.import.csv.mode=upsert}.
  */
 public final class CsvImportBenchmark {
 
     private static final int ROWS = Integer.getInteger("bench.rows", 1_000_000);
-    private static final int REPETITIONS = Integer.getInteger("bench.repetitions", 3);
+    private static final int REPETITIONS = Integer.getInteger("bench.repetitions", 5);
+    private static final int WARM_UP_ROWS = Integer.getInteger("bench.warm-up-rows", 100_000);
     private static final Path OUT = Path.of(System.getProperty("bench.out",
             Path.of(System.getProperty("cdchub.build.dir", "target"), "bench").toString()));
     /** The aim of issue 15: the import at 90% or more of psql's \copy rate. */
@@ -124,6 +126,8 @@ public final class CsvImportBenchmark {
         summary.add("config: cdc-hub import defaults (insert mode, sample-rows 1000), stable-for 100ms, poll-interval 100ms"
                 + (extraSettings.isEmpty() ? "" : "; overridden: " + extraSettings));
 
+        warmUp(work, watched, staging);
+
         double[] routeRates = new double[REPETITIONS];
         double[] loadRates = new double[REPETITIONS];
         double[] psqlRates = new double[REPETITIONS];
@@ -160,6 +164,28 @@ public final class CsvImportBenchmark {
         summary.add(String.format(Locale.ROOT, "CPU s per load, PostgreSQL server: with the route median %.2f %s, with psql median %.2f %s",
                 median(routeServerCpu), list(routeServerCpu), median(psqlServerCpu), list(psqlServerCpu)));
         return 0;
+    }
+
+    /** One untimed load of a smaller file through each side first: the JVM's classes and JIT, the server's caches. */
+    private void warmUp(Path work, Path watched, Path staging) throws Exception {
+        Path file = writeFileAt(staging.resolve("warm_up.csv"), WARM_UP_ROWS);
+        Path done = watched.resolve(".done").resolve("warm_up.csv");
+        Path psqlCopy = Files.copy(file, work.resolve("warm_up_psql.csv"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(file, watched.resolve("warm_up.csv"), StandardCopyOption.ATOMIC_MOVE);
+        long deadline = System.nanoTime() + LOAD_LIMIT.toNanos();
+        while (!Files.exists(done)) {
+            if (System.nanoTime() > deadline || !hub.isAlive() || Files.exists(watched.resolve(".failed"))) {
+                throw new IllegalStateException("the route did not load the warm-up file:\n" + hub.logTail(40));
+            }
+            pause(20);
+        }
+        PostgresServer pg = PostgresServer.shared();
+        pg.execute(DB, "CREATE TABLE " + SCHEMA + ".warm_up_psql (LIKE " + SCHEMA + ".warm_up INCLUDING ALL)");
+        runPsql("\\copy " + SCHEMA + ".warm_up_psql FROM '" + psqlCopy + "' WITH (FORMAT csv, HEADER true)");
+        pg.execute(DB, "DROP TABLE " + SCHEMA + ".warm_up", "DROP TABLE " + SCHEMA + ".warm_up_psql");
+        summary.add(String.format(Locale.ROOT, "warm-up (not timed): %,d rows through each side first; then %d repetitions, the order alternating",
+                WARM_UP_ROWS, REPETITIONS));
+        log("warm-up done");
     }
 
     /** One load through the route: {rows/s end to end, rows/s of the load alone, client CPU s, server CPU s}. */
@@ -207,16 +233,9 @@ public final class CsvImportBenchmark {
         }
         pg.execute(DB, "DROP TABLE IF EXISTS " + table, "CREATE TABLE " + table + " (LIKE " + SCHEMA + ".template INCLUDING ALL)");
         String copy = "\\copy " + table + " FROM '" + master + "' WITH (FORMAT csv, HEADER true)";
-        // bash's time reports psql's own CPU (user, sys) after it exits
-        List<String> command = List.of("bash", "-c", "TIMEFORMAT='%R %U %S'; time \"$0\" -X -q -v ON_ERROR_STOP=1 -h \"$1\" -p \"$2\" -U \"$3\" -d \"$4\" -c \"$5\" > /dev/null",
-                PSQL, pg.host(), String.valueOf(pg.port()), PostgresServer.USER, DB, copy);
         long server0 = serverCpuNanos(postmaster);
         long t0 = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!process.waitFor(LOAD_LIMIT.toMinutes(), TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IllegalStateException("psql \\copy failed: " + out);
-        }
+        String out = runPsql(copy);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double server = (settledServerCpuNanos(postmaster) - server0) / 1e9;
         String[] times = out.lines().reduce((a, b) -> b).orElse("0 0 0").trim().split("\\s+");
@@ -224,6 +243,20 @@ public final class CsvImportBenchmark {
         requireRows("psql_rows");
         log(String.format(Locale.ROOT, "rep %d psql:  %.2f s (%,.0f rows/s), psql CPU %.2f s, server CPU %.2f s", rep, seconds, ROWS / seconds, cpu, server));
         return new double[] {ROWS / seconds, cpu, server};
+    }
+
+    /** Runs one psql command as a process of its own; returns bash's {@code time} line: real, user and sys seconds. */
+    private static String runPsql(String command) throws IOException, InterruptedException {
+        PostgresServer pg = PostgresServer.shared();
+        // bash's time reports psql's own CPU (user, sys) after it exits
+        List<String> bash = List.of("bash", "-c", "TIMEFORMAT='%R %U %S'; time \"$0\" -X -q -v ON_ERROR_STOP=1 -h \"$1\" -p \"$2\" -U \"$3\" -d \"$4\" -c \"$5\" > /dev/null",
+                PSQL, pg.host(), String.valueOf(pg.port()), PostgresServer.USER, DB, command);
+        Process process = new ProcessBuilder(bash).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!process.waitFor(LOAD_LIMIT.toMinutes(), TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("psql failed: " + out);
+        }
+        return out;
     }
 
     private ChildProcess startHub(Map<String, String> settings, Path work) throws Exception {
@@ -251,6 +284,11 @@ public final class CsvImportBenchmark {
             throw new IllegalStateException("the importer logged no 'Loaded " + FILE + "' line");
         }
         return Double.parseDouble(m.group(2));
+    }
+
+    private static Path writeFileAt(Path file, int rows) throws IOException {
+        writeFile(file, rows);
+        return file;
     }
 
     private static long writeFile(Path file, int rows) throws IOException {
