@@ -185,6 +185,14 @@ Checks that need more than one value (values.schema.json checks single values)
 {{- if and .Values.sinks.iceberg.enabled (not .Values.sinks.iceberg.catalogUri) }}
 {{- fail (printf "sinks.iceberg.enabled needs sinks.iceberg.catalogUri: the %s catalog's address" .Values.sinks.iceberg.catalogType) }}
 {{- end }}
+{{- if and .Values.source.enabled .Values.source.csvImport.enabled }}
+{{- if not .Values.source.csvImport.existingClaim }}
+{{- fail "source.csvImport.enabled needs source.csvImport.existingClaim: the volume holding the CSV folder" }}
+{{- end }}
+{{- if gt (int .Values.source.replicas) 1 }}
+{{- fail "source.csvImport.enabled needs source.replicas: 1: two pods watching one folder would load a file twice" }}
+{{- end }}
+{{- end }}
 {{- if and .Values.ingress.enabled (not .Values.workers.enabled) }}
 {{- fail "ingress.enabled needs workers.enabled: the Ingress routes to the workers (API, gateway)" }}
 {{- end }}
@@ -367,6 +375,23 @@ spec:
             - name: CDC_CLUSTER_LEADER_ELECTION_POD_SELECTOR
               value: {{ join "," $selector | quote }}
             {{- end }}
+            {{- with $values.csvImport }}
+            {{- if .enabled }}
+            # the CSV import runs beside the source, which adds the tables it creates to its publication
+            - name: CDC_IMPORT_CSV_DIR
+              value: "/var/lib/cdc-hub-import"
+            - name: CDC_IMPORT_CSV_SCHEMA
+              value: {{ .schema | default "public" | quote }}
+            - name: CDC_IMPORT_CSV_TABLE_PREFIX
+              value: {{ .tablePrefix | quote }}
+            - name: CDC_IMPORT_CSV_MODE
+              value: {{ .mode | default "insert" | quote }}
+            - name: CDC_IMPORT_CSV_DELIMITER
+              value: {{ .delimiter | default "," | quote }}
+            - name: CDC_IMPORT_CSV_ENCODING
+              value: {{ .encoding | default "UTF-8" | quote }}
+            {{- end }}
+            {{- end }}
             # sinks run in the workers
             - name: CDC_SINK_CLICKHOUSE_ENABLED
               value: "false"
@@ -513,6 +538,13 @@ spec:
             - name: config
               mountPath: /etc/cdc-hub/config
               readOnly: true
+            {{- if and $isSource $values.csvImport.enabled }}
+            - name: csv-import
+              mountPath: /var/lib/cdc-hub-import
+              {{- with $values.csvImport.subPath }}
+              subPath: {{ . | quote }}
+              {{- end }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
@@ -542,6 +574,11 @@ spec:
         - name: config
           configMap:
             name: {{ include "cdc-hub.configConfigMapName" $root }}
+        {{- if and $isSource $values.csvImport.enabled }}
+        - name: csv-import
+          persistentVolumeClaim:
+            claimName: {{ $values.csvImport.existingClaim | quote }}
+        {{- end }}
       {{- with $root.Values.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}

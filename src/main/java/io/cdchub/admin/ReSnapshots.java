@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdchub.config.CdcHubProperties;
+import io.cdchub.source.CapturedTables;
 import io.cdchub.source.SourceProperties;
 import io.cdchub.source.snapshot.ReSnapshotProgress;
 import io.cdchub.source.snapshot.ReSnapshotRequests;
@@ -35,13 +36,16 @@ public class ReSnapshots {
     }
 
     private final SourceProperties source;
+    private final CapturedTables captured;
     private final CdcHubProperties hub;
     private final ConnectorService connectors;
     private final ReSnapshotRequests requests = new ReSnapshotRequests();
     private final io.micrometer.core.instrument.MeterRegistry meters;
 
-    public ReSnapshots(SourceProperties source, CdcHubProperties hub, ConnectorService connectors, io.micrometer.core.instrument.MeterRegistry meters) {
+    public ReSnapshots(SourceProperties source, CapturedTables captured, CdcHubProperties hub, ConnectorService connectors,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this.source = source;
+        this.captured = captured;
         this.hub = hub;
         this.connectors = connectors;
         this.meters = meters;
@@ -87,7 +91,7 @@ public class ReSnapshots {
     private Target target(String connector) {
         if (source.enabled() && source.name().equals(connector)) {
             return new Target(connector, hub.topicPrefix(), source.database(), source.signals() ? source.signalTable() : null,
-                    SourceProperties.tableRegexes(source.tables()).stream().map(Pattern::compile).toList());
+                    captured.includeList().stream().map(Pattern::compile).toList());
         }
         Map<String, String> config = connectors.get(connector).config(); // 404 when there is none
         List<Pattern> captured = new ArrayList<>();

@@ -143,4 +143,28 @@ public final class DemoData {
     private static BigDecimal randomAmount(int min, int max, int scale) {
         return BigDecimal.valueOf(min + ThreadLocalRandom.current().nextDouble() * (max - min)).setScale(scale, RoundingMode.HALF_UP);
     }
+
+    /** The CSV files the quick start's import loads at its first start (README "CSV import"). */
+    static final java.util.List<String> CSV_FILES = java.util.List.of("klienci.csv", "pracownicy.csv");
+
+    /**
+     * Puts the demo CSV files into the import's folder when that folder is new: once per data dir, so a restart does
+     * not load them twice.
+     */
+    static void shipCsvFiles(java.nio.file.Path dir) throws java.io.IOException {
+        if (java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        java.nio.file.Path staging = java.nio.file.Files.createDirectories(dir.resolveSibling(dir.getFileName() + ".staging"));
+        for (String name : CSV_FILES) {
+            try (java.io.InputStream in = DemoData.class.getResourceAsStream("/embedded/csv/" + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("demo CSV file " + name + " is missing from the classpath (embedded/csv/)");
+                }
+                java.nio.file.Files.copy(in, staging.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        // the folder appears with both files complete in it
+        java.nio.file.Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
 }

@@ -58,8 +58,12 @@ public class EmbeddedQuickStart implements ApplicationContextInitializer<Configu
         try {
             DemoData.createDatabase(postgres.getPostgresDatabase(), DATABASE);
             DemoData.createTables(postgres.getDatabase("postgres", DATABASE));
+            String csvDir = env.getProperty("cdc.import.csv.dir", "");
+            if (!csvDir.isBlank()) {
+                DemoData.shipCsvFiles(Path.of(csvDir));
+            }
             kafka = new EmbeddedKafkaServer(dataDir.resolve("kafka"), kafkaPort, controllerPort).start();
-        } catch (RuntimeException | SQLException e) {
+        } catch (RuntimeException | SQLException | IOException e) {
             closeQuietly(postgres);
             throw new IllegalStateException("Embedded quick start failed: " + e.getMessage(), e);
         }

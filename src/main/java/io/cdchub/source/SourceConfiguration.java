@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.cdchub.config.CdcHubProperties;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -65,9 +66,15 @@ public class SourceConfiguration {
         }
     }
 
+    /** The tables the built-in source captures: cdc.source.tables plus those features add for tables they create. */
     @Bean
-    PostgresSourceConnectorConfiguration sourceConnectorConfiguration(SourceProperties source, CdcHubProperties hub)
-            throws IOException {
+    CapturedTables capturedTables(SourceProperties source, ObjectProvider<CapturedTables.AdditionalCapture> additions) {
+        return new CapturedTables(source, additions.orderedStream().toList());
+    }
+
+    @Bean
+    PostgresSourceConnectorConfiguration sourceConnectorConfiguration(SourceProperties source, CdcHubProperties hub,
+            CapturedTables capturedTables) throws IOException {
         PostgresSourceConnectorConfiguration config = new PostgresSourceConnectorConfiguration();
         config.setName(source.name());
         config.setTopicPrefix(hub.topicPrefix());
@@ -93,7 +100,7 @@ public class SourceConfiguration {
         config.setPublicationAutocreateMode("filtered");
         config.setSnapshotMode(source.snapshotMode());
 
-        String tables = String.join(",", SourceProperties.tableRegexes(source.tables()));
+        String tables = String.join(",", capturedTables.includeList());
         boolean heartbeats = !source.heartbeat().interval().isZero();
         if (heartbeats) {
             config.setHeartbeatIntervalMs((int) source.heartbeat().interval().toMillis());

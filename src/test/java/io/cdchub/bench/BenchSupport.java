@@ -86,6 +86,41 @@ final class BenchSupport {
         }
     }
 
+    /** A benchmark's measuring part: returns its exit status, throws {@link StartFailure} when something did not start. */
+    @FunctionalInterface
+    interface Phases {
+        int run() throws Exception;
+    }
+
+    /**
+     * Runs the phases, then the cleanup whatever happened, and prints the summary with the run time and the machine's
+     * load: status 2 when something did not start, 1 when a phase failed or a failure was recorded, else the phases'.
+     */
+    static int runAndReport(String title, Path summaryFile, List<String> summary, List<String> failures, Phases phases, Runnable cleanup) {
+        long started = System.nanoTime();
+        String loadAtStart = loadAverage();
+        int status;
+        try {
+            status = phases.run();
+        } catch (StartFailure e) {
+            failures.add(e.getMessage());
+            status = 2;
+        } catch (Exception e) {
+            e.printStackTrace();
+            failures.add("unexpected " + e);
+            status = 1;
+        } finally {
+            cleanup.run();
+        }
+        if (status == 0 && !failures.isEmpty()) {
+            status = 1;
+        }
+        summary.add(String.format(Locale.ROOT, "run time: %.0f s; machine load average (1 min) at start %s, at end %s (%d CPUs)",
+                (System.nanoTime() - started) / 1e9, loadAtStart, loadAverage(), Runtime.getRuntime().availableProcessors()));
+        printSummary(title, summary, failures, status, summaryFile);
+        return status;
+    }
+
     /** Prints the summary block (title, lines, failures, result) and writes it to {@code file}. */
     static void printSummary(String title, List<String> summary, List<String> failures, int status, Path file) {
         String header = "==================== " + title + " ====================";

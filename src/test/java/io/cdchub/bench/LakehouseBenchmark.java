@@ -1,6 +1,5 @@
 package io.cdchub.bench;
 
-import static io.cdchub.bench.BenchSupport.loadAverage;
 import static io.cdchub.bench.BenchSupport.log;
 import static io.cdchub.bench.BenchSupport.median;
 import static io.cdchub.bench.BenchSupport.pause;
@@ -141,28 +140,8 @@ public final class LakehouseBenchmark {
     }
 
     private int run() {
-        long started = System.nanoTime();
-        String loadAtStart = loadAverage();
-        int status;
-        try {
-            status = runPhases();
-        } catch (StartFailure e) {
-            failures.add(e.getMessage());
-            status = 2;
-        } catch (Exception e) {
-            e.printStackTrace();
-            failures.add("unexpected " + e);
-            status = 1;
-        } finally {
-            stopApp();
-        }
-        if (status == 0 && !failures.isEmpty()) {
-            status = 1;
-        }
-        summary.add(String.format(Locale.ROOT, "run time: %.0f s; machine load average (1 min) at start %s, at end %s (%d CPUs)",
-                (System.nanoTime() - started) / 1e9, loadAtStart, loadAverage(), Runtime.getRuntime().availableProcessors()));
-        BenchSupport.printSummary("lakehouse benchmark", summary, failures, status, OUT.resolve("lakehouse-benchmark-summary.txt"));
-        return status;
+        return BenchSupport.runAndReport("lakehouse benchmark", OUT.resolve("lakehouse-benchmark-summary.txt"), summary, failures,
+                this::runPhases, this::stopApp);
     }
 
     private int runPhases() throws Exception {

@@ -53,6 +53,12 @@ class EmbeddedQuickStartIT {
             assertThat(customers.stream().filter(e -> "r".equals(e.op())).count()).isGreaterThanOrEqualTo(10);
             assertThat(TopicReader.await(kafka, "cdc.commodity_prices", e -> e.size() >= 7)).isNotEmpty();
             TopicReader.await(kafka, "cdc.public.orders", e -> e.stream().anyMatch(o -> "c".equals(o.op())));
+            // the shipped CSV files become tables whose rows reach Kafka
+            assertThat(TopicReader.await(kafka, "cdc.public.klienci", e -> e.size() >= 8)).extracting(e -> e.after().path("miasto").asText())
+                    .contains("Kraków", "Łódź");
+            assertThat(TopicReader.await(kafka, "cdc.public.pracownicy", e -> e.size() >= 5)).extracting(e -> e.after().path("stanowisko").asText())
+                    .contains("Specjalista ds. obsługi klienta, zmiana nocna");
+            assertThat(dataDir.resolve("import/.done/klienci.csv")).exists();
             snapshotReads = TopicReader.readAll(kafka, "cdc.public.customers").stream().filter(e -> "r".equals(e.op())).count();
             assertThat(first.log()).contains("cdc-hub embedded quick start is running", "psql postgresql://postgres@127.0.0.1:" + postgresPort);
 
@@ -74,6 +80,12 @@ class EmbeddedQuickStartIT {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"tables\": [\"public.customers\"]}")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(requested.statusCode()).as(requested.body()).isEqualTo(202);
             TopicReader.await(kafka, "cdc.public.customers", e -> e.stream().filter(c -> "r".equals(c.op())).count() >= snapshotReads + 10);
+
+            // the CSV files are shipped once per data dir: not loaded again
+            drop(dataDir.resolve("import"), "produkty.csv", "id,nazwa,cena\n1,Chleb,4.50\n2,Masło,7.99\n");
+            TopicReader.await(kafka, "cdc.public.produkty", e -> e.size() >= 2);
+            assertThat(TopicReader.readAll(kafka, "cdc.public.klienci")).hasSize(8);
+            assertThat(dataDir.resolve("import/.failed")).doesNotExist();
             assertThat(second.terminate(90)).isNotEqualTo(-1);
         }
         assertNothingLeftBehind(dataDir, postgresPort, kafkaPort, controllerPort);
@@ -91,6 +103,11 @@ class EmbeddedQuickStartIT {
                     .as("processes still using " + dataDir).isEmpty();
         }
         assertThat(Files.exists(dataDir.resolve("kafka").resolve("meta.properties"))).isTrue();
+    }
+
+    private static void drop(Path dir, String name, String content) throws IOException {
+        Path written = Files.writeString(dir.resolveSibling(name), content);
+        Files.move(written, dir.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static int freePort() throws IOException {

@@ -580,6 +580,43 @@ class HelmChartTest {
                 .hasMessageContaining("warehouse");
     }
 
+    /** The CSV import (issue 15): beside the source, on a claim of its own, never in the workers; one replica only. */
+    @Test
+    void csvImportBesideTheSourceOnItsClaim() {
+        Rendered r = render(Map.of("source", Map.of("csvImport", Map.of("enabled", true, "existingClaim", "incoming-csv", "subPath", "drop",
+                "schema", "staging", "tablePrefix", "csv_", "mode", "upsert", "delimiter", ";", "encoding", "windows-1250"))));
+        Deployment source = r.get(Deployment.class, FULLNAME + "-source");
+        Map<String, EnvVar> sourceEnv = env(source);
+        assertThat(value(sourceEnv, "CDC_IMPORT_CSV_DIR")).isEqualTo("/var/lib/cdc-hub-import");
+        assertThat(value(sourceEnv, "CDC_IMPORT_CSV_SCHEMA")).isEqualTo("staging");
+        assertThat(value(sourceEnv, "CDC_IMPORT_CSV_TABLE_PREFIX")).isEqualTo("csv_");
+        assertThat(value(sourceEnv, "CDC_IMPORT_CSV_MODE")).isEqualTo("upsert");
+        assertThat(value(sourceEnv, "CDC_IMPORT_CSV_DELIMITER")).isEqualTo(";");
+        assertThat(value(sourceEnv, "CDC_IMPORT_CSV_ENCODING")).isEqualTo("windows-1250");
+        var pod = source.getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).anySatisfy(v -> {
+            assertThat(v.getName()).isEqualTo("csv-import");
+            assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("incoming-csv");
+        });
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/var/lib/cdc-hub-import");
+            assertThat(m.getSubPath()).isEqualTo("drop");
+            assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+        });
+        Deployment workers = r.get(Deployment.class, FULLNAME + "-workers");
+        assertThat(env(workers)).doesNotContainKey("CDC_IMPORT_CSV_DIR");
+        assertThat(workers.getSpec().getTemplate().getSpec().getVolumes()).noneMatch(v -> v.getName().equals("csv-import"));
+
+        // off by default
+        assertThat(env(render(Map.of()).get(Deployment.class, FULLNAME + "-source"))).doesNotContainKey("CDC_IMPORT_CSV_DIR");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("csvImport", Map.of("enabled", true)))))
+                .hasMessageContaining("source.csvImport.existingClaim");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("replicas", 2, "leaderElection", Map.of("enabled", true),
+                "csvImport", Map.of("enabled", true, "existingClaim", "incoming-csv"))))).hasMessageContaining("source.replicas: 1");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("csvImport", Map.of("mode", "merge"))))).hasMessageContaining("mode");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("csvImport", Map.of("schema", "Bad-Schema"))))).hasMessageContaining("schema");
+    }
+
     /** The real-time gateway (issue 4): on in the workers with its JWT secret from the Secret, off in the source. */
     @Test
     void gatewayInTheWorkersWithItsSecret() {
