@@ -384,10 +384,11 @@ class HelmChartTest {
         assertThat(withAdmin.getSpec().getRules().get(0).getHttp().getPaths()).extracting(p -> p.getPath())
                 .contains("/ws", "/debezium", "/topic", "/consumer", "/actuator", "/hawtio", "/jolokia", "/v3/api-docs")
                 .doesNotContain("/");
-        // the chart's admin paths are the app's (but /connectors, served on the Connect port, which the Ingress never routes)
+        // the chart's admin paths are the app's (but /connectors and /connector-plugins, served on the Connect port only,
+        // which the Ingress never routes)
         assertThat(withAdmin.getSpec().getRules().get(0).getHttp().getPaths()).extracting(p -> p.getPath())
                 .containsAll(io.cdchub.admin.AdminSecurityConfiguration.ADMIN_PATHS.stream().map(p -> p.replace("/**", ""))
-                        .filter(p -> !p.equals("/connectors")).toList());
+                        .filter(p -> !p.equals("/connectors") && !p.equals("/connector-plugins")).toList());
 
         // "/" (or any path into the admin surface) as a gateway path: refused
         assertThatThrownBy(() -> render(Map.of("ingress", Map.of("enabled", true, "gatewayPaths", List.of("/")))))
