@@ -17,7 +17,7 @@ import org.apache.kafka.connect.json.JsonConverter;
  * with (made from {@code camel.component.kafka.*}, so it has every client setting the kafka component has: brokers,
  * security, acks, idempotence, batching).
  */
-public class ChangeCaptureEndpoint extends DefaultEndpoint {
+public class ChangeCaptureEndpoint extends DefaultEndpoint implements ChangeCapture {
 
     private final CaptureSettings settings;
     private final JsonConverter keyConverter;
@@ -31,24 +31,29 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint {
         this.valueConverter = settings.jsonConverter(false);
     }
 
+    @Override
     public CaptureSettings settings() {
         return settings;
     }
 
+    @Override
     public SourceStatus status() {
         return SourceStatus.forEngine(settings.name());
     }
 
-    JsonConverter keyConverter() {
+    @Override
+    public JsonConverter keyConverter() {
         return keyConverter;
     }
 
-    JsonConverter valueConverter() {
+    @Override
+    public JsonConverter valueConverter() {
         return valueConverter;
     }
 
     /** The producer of the running engine; a new one after each engine (re)start. */
-    org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer() {
+    @Override
+    public org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer() {
         org.apache.kafka.clients.producer.Producer<byte[], byte[]> current = producer;
         if (current == null) {
             throw new IllegalStateException("The capture " + settings.name() + " is not running");
