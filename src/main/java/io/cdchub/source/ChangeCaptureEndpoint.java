@@ -61,9 +61,17 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint implements ChangeCapt
         return current;
     }
 
-    @SuppressWarnings("unchecked")
     void openProducer() {
-        KafkaComponent kafka = getCamelContext().getComponent("kafka", KafkaComponent.class);
+        producer = openProducer(getCamelContext(), "cdc-hub-source-" + settings.name());
+    }
+
+    /**
+     * A producer with every client setting of Camel's kafka component ({@code camel.component.kafka.*}: brokers,
+     * security, acks, idempotence, batching), as every source publishes with.
+     */
+    @SuppressWarnings("unchecked")
+    public static org.apache.kafka.clients.producer.Producer<byte[], byte[]> openProducer(org.apache.camel.CamelContext camel, String clientId) {
+        KafkaComponent kafka = camel.getComponent("kafka", KafkaComponent.class);
         KafkaConfiguration configuration = kafka.getConfiguration().copy();
         KafkaClientFactory factory = kafka.getKafkaClientFactory();
         Properties props = configuration.createProducerProperties();
@@ -71,8 +79,8 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint implements ChangeCapt
         if (brokers != null) {
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         }
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "cdc-hub-source-" + settings.name());
-        producer = factory.getProducer(props);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return factory.getProducer(props);
     }
 
     /** Closes the producer within the client factory's bound: unsent records are safe to drop, offsets never passed them. */
