@@ -105,11 +105,13 @@ final class PolledTable {
         selected.add(deletedExpression(config, table, connection));
         selected.add(config.createdColumn() == null ? "CAST(NULL AS boolean)"
                 : "(" + connection.quoteIdentifier(config.createdColumn()) + " IS DISTINCT FROM " + wm + ")");
-        String from = " FROM " + connection.quoteIdentifier(table.id().schema()) + "." + connection.quoteIdentifier(table.id().table());
+        // the table's columns by their qualified names: the extras' output names (the watermark cast to text is called
+        // like the watermark) would make a bare name in ORDER BY ambiguous
+        String from = " FROM " + connection.quoteIdentifier(table.id().schema()) + "." + connection.quoteIdentifier(table.id().table()) + " AS t";
         List<String> order = new ArrayList<>();
-        order.add(wm);
+        order.add("t." + wm);
         for (String k : key) {
-            order.add(connection.quoteIdentifier(k));
+            order.add("t." + connection.quoteIdentifier(k));
         }
         String orderBy = " ORDER BY " + String.join(", ", order) + " LIMIT ?";
         String select = "SELECT " + String.join(", ", selected) + from;

@@ -41,6 +41,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.slf4j.Logger;
@@ -61,7 +62,7 @@ import org.springframework.stereotype.Component;
  */
 @Component("pollingSource")
 @ConditionalOnProperty(name = "cdc.polling.enabled", havingValue = "true")
-public class PollingSource implements ChangeCapture, DisposableBean {
+public class PollingSource implements ChangeCapture, CamelContextConfiguration, DisposableBean {
 
     public static final String TEMPLATE = "postgres-polling-to-kafka";
     /** Exchange property: the table's pass reached its end, the loop of the route stops until the next tick. */
@@ -124,7 +125,6 @@ public class PollingSource implements ChangeCapture, DisposableBean {
         }
         Gauge.builder("cdc.source.publish.in.flight", status(), SourceStatus::inFlight).tag("source", polling.name())
                 .description("Records handed to the Kafka producer and not yet acknowledged").register(registry);
-        camel.addStartupListener((context, alreadyStarted) -> startRoutes());
     }
 
     private static JsonConverter jsonConverter(boolean schemas, boolean forKeys) {
@@ -188,7 +188,12 @@ public class PollingSource implements ChangeCapture, DisposableBean {
             column(table, config.softDeleteColumn(), polling.property(config, "soft-delete-column"));
         }
         if (config.createdColumn() != null) {
-            column(table, config.createdColumn(), polling.property(config, "created-column"));
+            Column created = column(table, config.createdColumn(), polling.property(config, "created-column"));
+            if (!created.typeName().equalsIgnoreCase(watermark.typeName())) {
+                throw new InvalidConfigurationException(polling.property(config, "created-column"), "names column " + created.name() + " of type "
+                        + created.typeName() + ", but the watermark " + watermark.name() + " is " + watermark.typeName()
+                        + ": the two are compared to tell inserts from updates");
+            }
         }
         PostgresValueConverter valueConverter = PostgresValueConverter.of(debeziumConfig, charset, connection.getTypeRegistry());
         TableSchemaBuilder builder = new TableSchemaBuilder(valueConverter, connection.getDefaultValueConverter(), debeziumConfig.schemaNameAdjuster(),
@@ -206,8 +211,7 @@ public class PollingSource implements ChangeCapture, DisposableBean {
         try {
             polled.check(connection.connection());
         } catch (SQLException e) {
-            throw new InvalidConfigurationException(config.createdColumn() != null ? polling.property(config, "created-column") : tableProperty,
-                    "cannot be polled: " + e.getMessage());
+            throw new InvalidConfigurationException(tableProperty, "cannot be polled: " + e.getMessage());
         }
         tables.put(config.qualifiedName(), polled);
     }
@@ -229,7 +233,21 @@ public class PollingSource implements ChangeCapture, DisposableBean {
         return root.getMessage();
     }
 
-    /** One route per table from the template, once Camel has started (templates are loaded by then). */
+    @Override
+    public void beforeApplicationStart(CamelContext context) {
+        // the routes are made from the template once it is loaded: afterApplicationStart
+    }
+
+    /** One route per table from the template, once Camel has started (its templates are loaded by then). */
+    @Override
+    public void afterApplicationStart(CamelContext context) {
+        try {
+            startRoutes();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot start the polling routes: " + e.getMessage(), e);
+        }
+    }
+
     private void startRoutes() throws Exception {
         for (PolledTable table : tables.values()) {
             String id = "poll-" + table.name().replaceAll("[^A-Za-z0-9]+", "-").toLowerCase(java.util.Locale.ROOT);
