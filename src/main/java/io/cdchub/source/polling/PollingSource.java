@@ -219,7 +219,8 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
     private static Column column(Table table, String name, String property) {
         Column column = table.columnWithName(name);
         if (column == null) {
-            throw new InvalidConfigurationException(property, "names column " + name + ", which " + table.id() + " does not have (columns: "
+            throw new InvalidConfigurationException(property, "names column " + name + ", which " + table.id().schema() + "." + table.id().table()
+                    + " does not have (columns: "
                     + table.columns().stream().map(Column::name).collect(Collectors.joining(", ")) + ")");
         }
         return column;
@@ -260,6 +261,7 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
                     .parameter("table", table.name())
                     .parameter("period", String.valueOf(table.pollInterval.toMillis()))
                     .add();
+            LOG.info("Polling route {} started for {}", id, table.name());
         }
     }
 
