@@ -21,6 +21,8 @@ public interface ChangeCapture {
     /** The Kafka producer the batches are published with (acks=all, idempotent: camel.component.kafka.*). */
     Producer<byte[], byte[]> producer();
 
-    /** In-flight and published counts, failures: read by metrics and health. */
-    SourceStatus status();
+    /** In-flight and published counts, failures, by the capture's name: read by metrics and health. */
+    default SourceStatus status() {
+        return SourceStatus.forEngine(settings().name());
+    }
 }

@@ -37,11 +37,6 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint implements ChangeCapt
     }
 
     @Override
-    public SourceStatus status() {
-        return SourceStatus.forEngine(settings.name());
-    }
-
-    @Override
     public JsonConverter keyConverter() {
         return keyConverter;
     }

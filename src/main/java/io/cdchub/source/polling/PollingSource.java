@@ -90,8 +90,8 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
         this.queryTimeoutSeconds = (int) Math.max(1, polling.queryTimeout().toSeconds());
         this.settings = new CaptureSettings(polling.name(), new Properties(), topics, source.valueFormat(), source.schemasEnable(),
                 source.tombstones(), source.maxEventBytes(), null, source.restartBackoff());
-        this.keyConverter = jsonConverter(source.schemasEnable(), true);
-        this.valueConverter = jsonConverter(source.schemasEnable(), false);
+        this.keyConverter = settings.jsonConverter(true);
+        this.valueConverter = settings.jsonConverter(false);
         SourceProperties.Database database = polling.databaseOr(source.database());
         if (database.hostname() == null || database.hostname().isBlank() || database.dbname() == null || database.user() == null) {
             throw new InvalidConfigurationException("cdc.polling.database.hostname",
@@ -125,12 +125,6 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
         }
         Gauge.builder("cdc.source.publish.in.flight", status(), SourceStatus::inFlight).tag("source", polling.name())
                 .description("Records handed to the Kafka producer and not yet acknowledged").register(registry);
-    }
-
-    private static JsonConverter jsonConverter(boolean schemas, boolean forKeys) {
-        JsonConverter converter = new JsonConverter();
-        converter.configure(Map.of("schemas.enable", Boolean.toString(schemas)), forKeys);
-        return converter;
     }
 
     /** Debezium's connector settings for the polled database: the logical source's value form, so events match byte for byte. */
@@ -325,11 +319,6 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
             }
         }
         return current;
-    }
-
-    @Override
-    public SourceStatus status() {
-        return SourceStatus.forEngine(polling.name());
     }
 
     @Override
