@@ -270,9 +270,15 @@ final class PolledTable {
         }
     }
 
-    /** The poll failed (query refused, database away): kept for health until a poll goes through. */
-    void failed(Exception e) {
+    /**
+     * The poll failed (query refused, database away): kept for health until a poll goes through.
+     *
+     * @return whether this is the first failure since the last poll that went through
+     */
+    boolean failed(Exception e) {
+        boolean first = lastFailure == null;
         lastFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+        return first;
     }
 
     State state() {

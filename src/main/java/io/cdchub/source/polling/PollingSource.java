@@ -263,14 +263,22 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
      * Polls the table once: the exchange's body becomes the batch of its changed rows, for the writer and publisher.
      * Sets {@link #CAUGHT_UP} when the table's pass has reached its end, so the route waits for the next tick.
      */
-    public void poll(Exchange exchange, String tableName) throws SQLException {
+    public void poll(Exchange exchange, String tableName) {
         PolledTable table = tables.get(tableName);
+        PostgresConnection connection = connections.get(tableName);
         PolledTable.Poll poll;
         try {
-            poll = table.poll(connections.get(tableName), sourceBlock, queryTimeoutSeconds);
+            poll = table.poll(connection, sourceBlock, queryTimeoutSeconds);
         } catch (SQLException | RuntimeException e) {
-            table.failed(e);
-            throw e;
+            // the database is away or refused the query: nothing moved; this tick ends, the next one tries again on a
+            // new connection. Logged once per outage (health 'polling' is DOWN meanwhile), not on every tick.
+            if (table.failed(e)) {
+                LOG.warn("Polling {} failed: {}. Trying again every {} ms; nothing is skipped", tableName, e.getMessage(),
+                        table.pollInterval.toMillis());
+            }
+            closeQuietly(connection);
+            exchange.setRouteStop(true);
+            return;
         }
         rowsPolled.get(tableName).increment(poll.read());
         exchange.setProperty(POLL, poll);
@@ -337,12 +345,15 @@ public class PollingSource implements ChangeCapture, CamelContextConfiguration, 
     private void closeConnections() {
         List<PostgresConnection> open = new ArrayList<>(connections.values());
         connections.clear();
-        for (PostgresConnection connection : open) {
-            try {
-                connection.close();
-            } catch (Exception e) {
-                LOG.debug("Closing a polling connection failed: {}", e.toString());
-            }
+        open.forEach(PollingSource::closeQuietly);
+    }
+
+    /** Closes the JDBC connection; Debezium's connection opens a new one at its next use. */
+    private static void closeQuietly(PostgresConnection connection) {
+        try {
+            connection.close();
+        } catch (Exception e) {
+            LOG.debug("Closing a polling connection failed: {}", e.toString());
         }
     }
 }

@@ -20,7 +20,8 @@ import io.cdchub.testinfra.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -38,26 +39,32 @@ class PollingShapeIT {
     private static final Set<String> DIFFERENT_BY_NATURE = Set.of("connector", "ts_ms", "ts_us", "ts_ns", "snapshot", "schema", "sequence",
             "txId", "lsn", "xmin");
 
-    @Test
-    void aPolledRowIsPublishedAsTheLogicalSourcePublishesIt() throws Exception {
-        List<String> ddl = new ArrayList<>(List.of(TestTables.allTypes("shape_logical")));
-        ddl.add(TestTables.allTypesRow("shape_logical", 1));
-        Map<String, String> settings = RealServers.sourceSettings("shape_logical", ddl.toArray(String[]::new));
-        settings.put("cdc.topic-prefix", "shape");
-        io.cdchub.testinfra.PostgresServer.shared().execute(RealServers.DATABASE, "CREATE SCHEMA shape_polling");
-        io.cdchub.testinfra.PostgresServer.shared().execute(RealServers.DATABASE, TestTables.allTypes("shape_polling"));
-        io.cdchub.testinfra.PostgresServer.shared().execute(RealServers.DATABASE, TestTables.allTypesRow("shape_polling", 1));
+    @ParameterizedTest
+    @ValueSource(strings = {"cdc-hub", "debezium"})
+    void aPolledRowIsPublishedAsTheLogicalSourcePublishesIt(String valueFormat) throws Exception {
+        String suffix = valueFormat.replace("-", "");
+        String logicalSchema = "shape_logical_" + suffix;
+        String pollingSchema = "shape_polling_" + suffix;
+        List<String> ddl = new ArrayList<>(List.of(TestTables.allTypes(logicalSchema)));
+        ddl.add(TestTables.allTypesRow(logicalSchema, 1));
+        Map<String, String> settings = RealServers.sourceSettings(logicalSchema, ddl.toArray(String[]::new));
+        String prefix = "shape" + suffix;
+        settings.put("cdc.topic-prefix", prefix);
+        settings.put("cdc.source.value-format", valueFormat);
+        io.cdchub.testinfra.PostgresServer.shared().execute(RealServers.DATABASE, "CREATE SCHEMA " + pollingSchema);
+        io.cdchub.testinfra.PostgresServer.shared().execute(RealServers.DATABASE, TestTables.allTypes(pollingSchema));
+        io.cdchub.testinfra.PostgresServer.shared().execute(RealServers.DATABASE, TestTables.allTypesRow(pollingSchema, 1));
         // the polled database is the source's (cdc.polling.database.* not set)
         settings.put("cdc.polling.enabled", "true");
-        settings.put("cdc.polling.name", "it-shape-polling");
+        settings.put("cdc.polling.name", "it-shape-polling-" + suffix);
         settings.put("cdc.polling.poll-interval", "200ms");
-        settings.put("cdc.polling.tables[0].table", "shape_polling.all_types");
+        settings.put("cdc.polling.tables[0].table", pollingSchema + ".all_types");
         settings.put("cdc.polling.tables[0].watermark-column", "id");
         String kafka = KafkaServer.shared().bootstrapServers();
 
         try (ConfigurableApplicationContext app = InProcessApp.start(settings)) {
-            ConsumerRecord<byte[], byte[]> logical = first(kafka, "shape.shape_logical.all_types");
-            ConsumerRecord<byte[], byte[]> polled = first(kafka, "shape.shape_polling.all_types");
+            ConsumerRecord<byte[], byte[]> logical = first(kafka, prefix + "." + logicalSchema + ".all_types");
+            ConsumerRecord<byte[], byte[]> polled = first(kafka, prefix + "." + pollingSchema + ".all_types");
 
             assertThat(new String(polled.key(), StandardCharsets.UTF_8)).isEqualTo(new String(logical.key(), StandardCharsets.UTF_8));
             String logicalValue = new String(logical.value(), StandardCharsets.UTF_8);
@@ -82,7 +89,7 @@ class PollingShapeIT {
             assertThat(ps.get("connector").asText()).isEqualTo("cdc-hub-polling");
             assertThat(ls.get("connector").asText()).isEqualTo("postgresql");
             assertThat(ps.get("lsn").isNull()).isTrue();
-            assertThat(ps.get("schema").asText()).isEqualTo("shape_polling");
+            assertThat(ps.get("schema").asText()).isEqualTo(pollingSchema);
             assertThat(headerNames(polled)).isEqualTo(headerNames(logical));
         }
     }

@@ -187,4 +187,31 @@ class PollingSourceIT {
             assertThat(count(all, "c", 6)).as("inside the margin: sent again at most once").isBetween(1L, 2L);
         }
     }
+
+    @Test
+    void pollsAgainOnceTheDatabaseIsBackWithoutSkippingAnything() {
+        sql("CREATE SCHEMA outage",
+                "CREATE TABLE outage.items (id int PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now())",
+                "INSERT INTO outage.items VALUES (1)");
+        Map<String, String> settings = settings("po");
+        settings.put("cdc.polling.tables[0].table", "outage.items");
+        settings.put("cdc.polling.tables[0].watermark-column", "updated_at");
+        String topic = "po.outage.items";
+
+        try (ConfigurableApplicationContext app = InProcessApp.start(settings)) {
+            changes(topic, all -> hasRow(all, 1));
+            HealthIndicator health = app.getBean("polling", HealthIndicator.class);
+            PG.stopServer();
+            try {
+                org.awaitility.Awaitility.await("polling health DOWN").atMost(Duration.ofSeconds(60))
+                        .until(() -> health.health().getStatus().equals(Status.DOWN));
+            } finally {
+                PG.startServer();
+            }
+            sql("INSERT INTO outage.items VALUES (2)");
+            changes(topic, all -> hasRow(all, 2));
+            org.awaitility.Awaitility.await("polling health UP").atMost(Duration.ofSeconds(60))
+                    .until(() -> health.health().getStatus().equals(Status.UP));
+        }
+    }
 }
