@@ -56,6 +56,13 @@ public final class ChangeEvent {
     private static final ObjectReader READER = JSON.reader();
     public static final ObjectWriter WRITER = JSON.writer();
 
+    /**
+     * {@code source.connector} of the polling source's events (README "Polling source"). They have no WAL position
+     * ({@code source.lsn} is null): their version is the time the row was read, {@code source.ts_us}. A later read of
+     * a row never returns an older state of it, so this orders a row's events as an LSN does.
+     */
+    public static final String POLLING_CONNECTOR = "cdc-hub-polling";
+
     /** Debezium's placeholder for an unchanged TOASTed value the change does not carry (README: TOAST). */
     public static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
@@ -155,7 +162,10 @@ public final class ChangeEvent {
         return keyJson;
     }
 
-    /** The change's position in PostgreSQL's WAL: the version sinks order changes of a row by. */
+    /**
+     * The version sinks order changes of a row by: the change's position in PostgreSQL's WAL, or for the polling
+     * source's events (which have none) the time the row was read in microseconds ({@link #POLLING_CONNECTOR}).
+     */
     public long lsn() {
         return lsn;
     }
@@ -363,7 +373,7 @@ public final class ChangeEvent {
         if (schema == null || table == null || schema.isEmpty() || table.isEmpty()) {
             throw new RejectedRecordException("Change event without source.schema/source.table");
         }
-        long lsn = lsn(envelope.lsnValue);
+        long lsn = lsn(envelope.polled() ? envelope.sourceTsUsValue : envelope.lsnValue, envelope.polled() ? "source.ts_us" : "source.lsn");
         if (envelope.beforeRange == NOT_AN_OBJECT) {
             throw new RejectedRecordException("'before' is not a JSON object");
         }
@@ -401,7 +411,8 @@ public final class ChangeEvent {
             throw new UnreadableChangeException("not JSON: " + e.getMessage(), e);
         }
         String op = envelope.opValue != null && envelope.opValue.token() == JsonToken.VALUE_STRING ? envelope.opValue.text() : null;
-        long lsn = envelope.lsnValue != null && envelope.lsnValue.token() == JsonToken.VALUE_NUMBER_INT ? lenientLsn(envelope.lsnValue.text()) : -1;
+        Scalar version = envelope.polled() ? envelope.sourceTsUsValue : envelope.lsnValue;
+        long lsn = version != null && version.token() == JsonToken.VALUE_NUMBER_INT ? lenientLsn(version.text()) : -1;
         if (envelope.beforeRange == NOT_AN_OBJECT) {
             envelope.beforeRange = null;
         }
@@ -438,6 +449,8 @@ public final class ChangeEvent {
         Scalar tableValue;
         Scalar lsnValue;
         Scalar sourceTsValue;
+        Scalar sourceTsUsValue;
+        Scalar connectorValue;
         int[] beforeRange;
         int[] afterRange;
         List<String> afterFields;
@@ -475,6 +488,8 @@ public final class ChangeEvent {
                             e.tableValue = null;
                             e.lsnValue = null;
                             e.sourceTsValue = null;
+                            e.sourceTsUsValue = null;
+                            e.connectorValue = null;
                             if (e.sourceIsObject) {
                                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                                     String sourceField = parser.currentName();
@@ -484,6 +499,8 @@ public final class ChangeEvent {
                                         case "table" -> e.tableValue = Scalar.of(parser, sourceToken);
                                         case "lsn" -> e.lsnValue = Scalar.of(parser, sourceToken);
                                         case "ts_ms" -> e.sourceTsValue = Scalar.of(parser, sourceToken);
+                                        case "ts_us" -> e.sourceTsUsValue = Scalar.of(parser, sourceToken);
+                                        case "connector" -> e.connectorValue = Scalar.of(parser, sourceToken);
                                         default -> parser.skipChildren();
                                     }
                                 }
@@ -510,6 +527,12 @@ public final class ChangeEvent {
 
         String table() {
             return !sourceIsObject || tableValue == null ? null : tableValue.text();
+        }
+
+        /** An event of the polling source without an LSN: versioned by its read time. */
+        boolean polled() {
+            return sourceIsObject && connectorValue != null && POLLING_CONNECTOR.equals(connectorValue.text())
+                    && (lsnValue == null || lsnValue.token() == JsonToken.VALUE_NULL);
         }
 
         /** {@code source.ts_ms}, else the envelope's {@code ts_ms}, else {@code otherwise}. */
@@ -600,9 +623,9 @@ public final class ChangeEvent {
         }
     }
 
-    private static long lsn(Scalar scalar) {
+    private static long lsn(Scalar scalar, String field) {
         if (scalar == null || scalar.token() == JsonToken.VALUE_NULL) {
-            throw new RejectedRecordException("Change event without source.lsn: sinks order changes by it");
+            throw new RejectedRecordException("Change event without " + field + ": sinks order changes by it");
         }
         try {
             if (scalar.text() == null || scalar.token() == JsonToken.VALUE_TRUE || scalar.token() == JsonToken.VALUE_FALSE) {
@@ -614,7 +637,7 @@ public final class ChangeEvent {
             }
             return lsn.longValue();
         } catch (NumberFormatException e) {
-            throw new RejectedRecordException("source.lsn is not a non-negative 63-bit number: " + scalar.json());
+            throw new RejectedRecordException(field + " is not a non-negative 63-bit number: " + scalar.json());
         }
     }
 

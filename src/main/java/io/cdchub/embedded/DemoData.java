@@ -62,6 +62,17 @@ public final class DemoData {
                         currency char(3) NOT NULL DEFAULT 'USD',
                         source text NOT NULL,
                         updated_at timestamptz NOT NULL DEFAULT now())""");
+            // the polling source's demo table (cdc.embedded.polling), in a schema of its own: the logical source captures
+            // the public tables the CSV import creates, and a table both captured and polled would be published twice
+            st.execute("CREATE SCHEMA IF NOT EXISTS legacy");
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS legacy.stock_levels (
+                        sku text PRIMARY KEY,
+                        warehouse text NOT NULL,
+                        quantity integer NOT NULL,
+                        updated_at timestamptz NOT NULL DEFAULT now())""");
+            st.execute("INSERT INTO legacy.stock_levels (sku, warehouse, quantity) SELECT 'SKU-' || g, 'Lyon', g * 10 FROM generate_series(1, 5) g"
+                    + " ON CONFLICT (sku) DO NOTHING");
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM customers")) {
                 rs.next();
                 if (rs.getLong(1) == 0) {
@@ -93,7 +104,7 @@ public final class DemoData {
                     ps.executeUpdate();
                 }
                 return "new order";
-            } else if (dice < 65) {
+            } else if (dice < 55) {
                 try (PreparedStatement ps = c.prepareStatement(
                         "UPDATE commodity_prices SET price = round(price * ?, 4), updated_at = now() WHERE commodity_code = ?")) {
                     ps.setBigDecimal(1, BigDecimal.valueOf(0.98 + random.nextDouble() * 0.04));
@@ -101,6 +112,14 @@ public final class DemoData {
                     ps.executeUpdate();
                 }
                 return "price tick";
+            } else if (dice < 65) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE legacy.stock_levels SET quantity = greatest(0, quantity + ?), updated_at = now() WHERE sku = ?")) {
+                    ps.setInt(1, random.nextInt(-5, 6));
+                    ps.setString(2, "SKU-" + (1 + random.nextInt(5)));
+                    ps.executeUpdate();
+                }
+                return "stock change";
             } else if (dice < 85) {
                 try (PreparedStatement ps = c.prepareStatement(
                         "UPDATE orders SET status = ? WHERE order_id = (SELECT order_id FROM orders ORDER BY random() LIMIT 1)")) {

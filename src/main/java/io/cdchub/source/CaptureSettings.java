@@ -49,7 +49,7 @@ public record CaptureSettings(
     }
 
     /** Connect's JSON converter as Debezium users run it: its defaults, with or without schemas. */
-    JsonConverter jsonConverter(boolean forKeys) {
+    public JsonConverter jsonConverter(boolean forKeys) {
         JsonConverter converter = new JsonConverter();
         converter.configure(Map.of(JsonConverterConfig.SCHEMAS_ENABLE_CONFIG, Boolean.toString(schemasEnable)), forKeys);
         return converter;

@@ -1,5 +1,6 @@
 package io.cdchub.source;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,20 +9,48 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * The body of a capture route's exchange: one batch of changes as Debezium's engine handed it over, and, once
- * {@link ChangeEventWriter} has run, the Kafka records to publish and the changes to dead-letter. The engine marks
- * the batch's changes processed (so its offsets may pass them) only when the exchange completes without error,
- * which {@link ChangeBatchPublisher} allows only after Kafka has acknowledged every record.
+ * The body of a capture route's exchange: one batch of changes as Debezium's engine handed it over (or as the polling
+ * source read them), the capture they belong to, and, once {@link ChangeEventWriter} has run, the Kafka records to
+ * publish and the changes to dead-letter. The engine marks the batch's changes processed (so its offsets may pass
+ * them) only when the exchange completes without error, which {@link ChangeBatchPublisher} allows only after Kafka
+ * has acknowledged every record.
  */
 public final class ChangeBatch {
 
-    private final List<ChangeEvent<SourceRecord, SourceRecord>> changes;
+    private final ChangeCapture capture;
+    private final List<SourceRecord> changes;
     private final List<ProducerRecord<byte[], byte[]>> records;
     private List<DeadLetter> deadLetters;
 
-    ChangeBatch(List<ChangeEvent<SourceRecord, SourceRecord>> changes) {
+    /** The batch Debezium's engine handed over, read in place. */
+    static ChangeBatch ofEngine(List<ChangeEvent<SourceRecord, SourceRecord>> engineChanges, ChangeCapture capture) {
+        return new ChangeBatch(new AbstractList<SourceRecord>() {
+            @Override
+            public SourceRecord get(int index) {
+                return engineChanges.get(index).value();
+            }
+
+            @Override
+            public int size() {
+                return engineChanges.size();
+            }
+        }, capture);
+    }
+
+    private ChangeBatch(List<SourceRecord> changes, ChangeCapture capture) {
+        this.capture = capture;
         this.changes = changes;
         this.records = new ArrayList<>(changes.size() + 8);
+    }
+
+    /** A batch of changes in Debezium's shape that did not come from Debezium's engine (the polling source's rows). */
+    public static ChangeBatch of(List<SourceRecord> changes, ChangeCapture capture) {
+        return new ChangeBatch(changes, capture);
+    }
+
+    /** The capture the changes belong to: how they are written and where they are published. */
+    public ChangeCapture capture() {
+        return capture;
     }
 
     /** Debezium's records in capture order (heartbeats included). */
@@ -30,7 +59,7 @@ public final class ChangeBatch {
     }
 
     public SourceRecord change(int index) {
-        return changes.get(index).value();
+        return changes.get(index);
     }
 
     /** The Kafka records to publish, in capture order. */

@@ -39,19 +39,18 @@ public class ChangeBatchPublisher implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        ChangeCaptureEndpoint endpoint = (ChangeCaptureEndpoint) exchange.getFromEndpoint();
         ChangeBatch batch = exchange.getIn().getBody(ChangeBatch.class);
         List<ProducerRecord<byte[], byte[]>> records = batch.records();
         int count = records.size();
         if (count > 0) {
-            publish(endpoint, batch, records, count);
+            publish(batch.capture(), batch, records, count);
         }
         if (!batch.deadLetters().isEmpty()) {
             deadLetter(exchange, batch.deadLetters());
         }
     }
 
-    private void publish(ChangeCaptureEndpoint endpoint, ChangeBatch batch, List<ProducerRecord<byte[], byte[]>> records, int count)
+    private void publish(ChangeCapture endpoint, ChangeBatch batch, List<ProducerRecord<byte[], byte[]>> records, int count)
             throws InterruptedException, ExecutionException {
         Producer<byte[], byte[]> producer = endpoint.producer();
         SourceStatus status = endpoint.status();

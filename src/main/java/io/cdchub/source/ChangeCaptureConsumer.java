@@ -137,7 +137,7 @@ final class ChangeCaptureConsumer extends DefaultConsumer {
     private void publish(List<ChangeEvent<SourceRecord, SourceRecord>> changes,
             DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer) throws InterruptedException {
         Exchange exchange = createExchange(false);
-        exchange.getIn().setBody(new ChangeBatch(changes));
+        exchange.getIn().setBody(ChangeBatch.ofEngine(changes, endpoint));
         try {
             getProcessor().process(exchange);
         } catch (Exception e) {

@@ -17,7 +17,7 @@ import org.apache.kafka.connect.json.JsonConverter;
  * with (made from {@code camel.component.kafka.*}, so it has every client setting the kafka component has: brokers,
  * security, acks, idempotence, batching).
  */
-public class ChangeCaptureEndpoint extends DefaultEndpoint {
+public class ChangeCaptureEndpoint extends DefaultEndpoint implements ChangeCapture {
 
     private final CaptureSettings settings;
     private final JsonConverter keyConverter;
@@ -31,24 +31,24 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint {
         this.valueConverter = settings.jsonConverter(false);
     }
 
+    @Override
     public CaptureSettings settings() {
         return settings;
     }
 
-    public SourceStatus status() {
-        return SourceStatus.forEngine(settings.name());
-    }
-
-    JsonConverter keyConverter() {
+    @Override
+    public JsonConverter keyConverter() {
         return keyConverter;
     }
 
-    JsonConverter valueConverter() {
+    @Override
+    public JsonConverter valueConverter() {
         return valueConverter;
     }
 
     /** The producer of the running engine; a new one after each engine (re)start. */
-    org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer() {
+    @Override
+    public org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer() {
         org.apache.kafka.clients.producer.Producer<byte[], byte[]> current = producer;
         if (current == null) {
             throw new IllegalStateException("The capture " + settings.name() + " is not running");
@@ -56,9 +56,17 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint {
         return current;
     }
 
-    @SuppressWarnings("unchecked")
     void openProducer() {
-        KafkaComponent kafka = getCamelContext().getComponent("kafka", KafkaComponent.class);
+        producer = openProducer(getCamelContext(), "cdc-hub-source-" + settings.name());
+    }
+
+    /**
+     * A producer with every client setting of Camel's kafka component ({@code camel.component.kafka.*}: brokers,
+     * security, acks, idempotence, batching), as every source publishes with.
+     */
+    @SuppressWarnings("unchecked")
+    public static org.apache.kafka.clients.producer.Producer<byte[], byte[]> openProducer(org.apache.camel.CamelContext camel, String clientId) {
+        KafkaComponent kafka = camel.getComponent("kafka", KafkaComponent.class);
         KafkaConfiguration configuration = kafka.getConfiguration().copy();
         KafkaClientFactory factory = kafka.getKafkaClientFactory();
         Properties props = configuration.createProducerProperties();
@@ -66,8 +74,8 @@ public class ChangeCaptureEndpoint extends DefaultEndpoint {
         if (brokers != null) {
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         }
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "cdc-hub-source-" + settings.name());
-        producer = factory.getProducer(props);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return factory.getProducer(props);
     }
 
     /** Closes the producer within the client factory's bound: unsent records are safe to drop, offsets never passed them. */

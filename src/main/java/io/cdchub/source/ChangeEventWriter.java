@@ -63,11 +63,11 @@ public class ChangeEventWriter implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        ChangeCaptureEndpoint endpoint = (ChangeCaptureEndpoint) exchange.getFromEndpoint();
-        write(exchange.getIn().getBody(ChangeBatch.class), endpoint);
+        write(exchange.getIn().getBody(ChangeBatch.class));
     }
 
-    void write(ChangeBatch batch, ChangeCaptureEndpoint endpoint) {
+    void write(ChangeBatch batch) {
+        ChangeCapture endpoint = batch.capture();
         CaptureSettings settings = endpoint.settings();
         Output output = outputs.get();
         for (int i = 0, n = batch.size(); i < n; i++) {
@@ -83,7 +83,7 @@ public class ChangeEventWriter implements Processor {
         }
     }
 
-    private void write(SourceRecord change, CaptureSettings settings, ChangeCaptureEndpoint endpoint, Output output, ChangeBatch batch) {
+    private void write(SourceRecord change, CaptureSettings settings, ChangeCapture endpoint, Output output, ChangeBatch batch) {
         Struct value = change.value() instanceof Struct struct ? struct : null;
         if (value == null) {
             // Debezium's own tombstone (debezium form, tombstones.on.delete): it follows its delete
@@ -145,7 +145,7 @@ public class ChangeEventWriter implements Processor {
         }
     }
 
-    private static ProducerRecord<byte[], byte[]> tombstone(SourceRecord change, CaptureSettings settings, ChangeCaptureEndpoint endpoint,
+    private static ProducerRecord<byte[], byte[]> tombstone(SourceRecord change, CaptureSettings settings, ChangeCapture endpoint,
             String[] parts) {
         // Debezium names a tombstone's topic <prefix>.<schema>.<table>: the table's topic here, renames applied
         String topic = parts == null ? change.topic() : settings.topics().topicFor(parts[0], parts[1]);

@@ -88,4 +88,17 @@ class ChangeEventParseTest {
         assertThatThrownBy(() -> ChangeEvent.parse(record("{\"op\":\"c\",\"source\":{\"schema\":\"s\",\"table\":\"t\",\"lsn\":1},\"after\":[1]}", null)))
                 .isInstanceOf(RejectedRecordException.class).hasMessageContaining("'after' is not a JSON object");
     }
+
+    @Test
+    void aPolledRowIsVersionedByTheTimeItWasRead() {
+        // the polling source has no WAL position: its events carry lsn null and the read time in source.ts_us
+        String value = "{\"before\":null,\"after\":{\"id\":1},\"source\":{\"connector\":\"cdc-hub-polling\",\"ts_ms\":1700000000123,"
+                + "\"ts_us\":1700000000123456,\"schema\":\"s\",\"table\":\"t\",\"txId\":77,\"lsn\":null},\"op\":\"c\",\"ts_ms\":1}";
+        assertThat(ChangeEvent.parse(record(value, "{\"id\":1}")).lsn()).isEqualTo(1700000000123456L);
+        assertThat(ChangeEvent.read("{\"id\":1}".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8), 0).lsn())
+                .isEqualTo(1700000000123456L);
+        // any other connector still needs its LSN
+        assertThatThrownBy(() -> ChangeEvent.parse(record(value.replace("cdc-hub-polling", "postgresql"), "{\"id\":1}")))
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("without source.lsn");
+    }
 }

@@ -34,8 +34,15 @@ public final class PostgresServer {
     private final Path data;
     private final int port;
     private final boolean asPostgresUser;
+    /** wal_level=logical (the source's); else PostgreSQL's default (replica): no logical replication possible. */
+    private final boolean logical;
 
     private PostgresServer() throws IOException, InterruptedException {
+        this(true);
+    }
+
+    private PostgresServer(boolean logical) throws IOException, InterruptedException {
+        this.logical = logical;
         bin = findBinaries();
         asPostgresUser = "root".equals(System.getProperty("user.name"));
         root = Files.createTempDirectory("cdc-hub-pg-");
@@ -61,7 +68,7 @@ public final class PostgresServer {
             // One slot per source test stays until this server stops (a restart test needs its slot back): the suite
             // creates more than 30, and past max_replication_slots a child cdc-hub waited for a slot in vain
             run(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", root.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-                    "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off"
+                    "-p " + port + " -k " + root + " -c listen_addresses=127.0.0.1" + (logical ? " -c wal_level=logical" : "") + " -c fsync=off"
                             + " -c full_page_writes=off -c max_wal_senders=100 -c max_replication_slots=100"
                             + " -c max_connections=300 -c wal_sender_timeout=0",
                     "start");
@@ -90,8 +97,20 @@ public final class PostgresServer {
      * source; stopped and removed when the JVM exits.
      */
     public static PostgresServer startNew() {
+        return startNew(true);
+    }
+
+    /**
+     * A server of its own with PostgreSQL's default wal_level (replica), where logical replication is not possible: the
+     * kind of database the polling source is for.
+     */
+    public static PostgresServer startNewWithoutLogicalReplication() {
+        return startNew(false);
+    }
+
+    private static PostgresServer startNew(boolean logical) {
         try {
-            PostgresServer server = new PostgresServer();
+            PostgresServer server = new PostgresServer(logical);
             Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "stop-test-postgres-" + server.port));
             return server;
         } catch (IOException | InterruptedException e) {

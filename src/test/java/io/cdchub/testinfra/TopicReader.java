@@ -60,6 +60,15 @@ public final class TopicReader {
 
     /** Every record in the topic of the given broker now. */
     public static List<Event> readAll(String bootstrapServers, String topic) {
+        List<Event> events = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readRecords(bootstrapServers, topic)) {
+            events.add(new Event(r.topic(), r.partition(), r.offset(), parse(r.key()), parse(r.value()), headers(r)));
+        }
+        return events;
+    }
+
+    /** Every record in the topic now as Kafka holds it (key and value bytes), in partition then offset order. */
+    public static List<ConsumerRecord<byte[], byte[]>> readRecords(String bootstrapServers, String topic) {
         Map<String, Object> settings = new HashMap<>();
         settings.put("bootstrap.servers", bootstrapServers);
         settings.put("enable.auto.commit", "false");
@@ -72,18 +81,18 @@ public final class TopicReader {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<Event> events = new ArrayList<>();
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Could not read " + topic + " to its end within 30 s");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    events.add(new Event(r.topic(), r.partition(), r.offset(), parse(r.key()), parse(r.value()), headers(r)));
+                    records.add(r);
                 }
             }
-            events.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
-            return events;
+            records.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
+            return records;
         }
     }
 
