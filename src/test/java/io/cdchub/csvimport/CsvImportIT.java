@@ -49,7 +49,8 @@ class CsvImportIT {
         staging = TempDirs.create("csv-import-staging-");
         settings.put("cdc.import.csv.dir", dir.toString());
         settings.put("cdc.import.csv.schema", SCHEMA);
-        settings.put("cdc.import.csv.stable-for", "300ms");
+        // longer than the pauses of aFileStillBeingWrittenIsNotReadUntilItStopsGrowing's writer, even on a loaded machine
+        settings.put("cdc.import.csv.stable-for", "1500ms");
         settings.put("cdc.import.csv.poll-interval", "200ms");
         app = InProcessApp.start(settings);
         // the source streams: a change of the configured table arrives
@@ -101,6 +102,41 @@ class CsvImportIT {
         assertThat(TopicReader.awaitCount("csvin.csvin.klienci", 4).get(3).after().path("miasto").asText()).isEqualTo("Łódź");
         Awaitility.await("second file done").atMost(Duration.ofSeconds(60))
                 .until(() -> !Files.exists(dir.resolve("klienci.csv")) && Files.readString(dir.resolve(".done/klienci.csv")).contains("Olek"));
+    }
+
+    @Test
+    void aFileStillBeingWrittenIsNotReadUntilItStopsGrowing() throws Exception {
+        // a producer writing straight into the folder, a row every 100 ms: read early, the file would be loaded in part
+        Path file = dir.resolve("rosnacy.csv");
+        java.io.BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        writer.write("id,v\n");
+        writer.flush();
+        int rows = 40;
+        java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ScheduledExecutorService producer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        producer.scheduleAtFixedRate(() -> {
+            int row = written.incrementAndGet();
+            try {
+                if (row <= rows) {
+                    writer.write(row + ",row " + row + "\n");
+                    writer.flush();
+                }
+                if (row == rows) {
+                    writer.close();
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, 100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            Awaitility.await("the producer wrote every row").atMost(Duration.ofSeconds(120)).until(() -> written.get() >= rows);
+        } finally {
+            producer.shutdown();
+        }
+        awaitFile(dir.resolve(".done/rosnacy.csv"));
+        assertThat(query("SELECT count(*) FROM csvin.rosnacy")).as("loaded once, whole").isEqualTo(String.valueOf(rows));
+        assertThat(dir.resolve(".failed/rosnacy.csv")).doesNotExist();
+        assertThat(TopicReader.awaitCount("csvin.csvin.rosnacy", rows)).hasSize(rows);
     }
 
     @Test
