@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import io.cdchub.config.InvalidConfigurationException;
+import io.cdchub.connections.ConnectionsProperties;
+import io.cdchub.connections.SqlNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,8 +106,7 @@ public class SourceDatabaseInspector {
     }
 
     private boolean prepareHeartbeatTable(Connection connection) {
-        String[] parts = source.heartbeat().table().split("\\.");
-        String table = '"' + parts[0] + "\".\"" + parts[1] + '"'; // validated as [a-z0-9_] identifiers
+        String table = SqlNames.quoteQualified(source.heartbeat().table(), ConnectionsProperties.Kind.POSTGRESQL);
         try (Statement st = connection.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + table + " (slot text PRIMARY KEY, beat_at timestamptz NOT NULL)");
             return true;
@@ -119,8 +120,8 @@ public class SourceDatabaseInspector {
 
     /** Debezium's signal table, in the columns Debezium reads (id, type, data); it also holds incremental snapshots' watermarks. */
     private boolean prepareSignalTable(Connection connection) {
-        String table = quoted(source.signalTable());
-        String ddl = "CREATE TABLE " + table + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(8192))";
+        String table = SqlNames.quoteQualified(source.signalTable(), ConnectionsProperties.Kind.POSTGRESQL);
+        String ddl = signalTableDdl(source.signalTable());
         try (Statement st = connection.createStatement()) {
             st.execute(ddl.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "));
             return true;
@@ -131,10 +132,10 @@ public class SourceDatabaseInspector {
         }
     }
 
-    /** {@code "schema"."table"} of a validated {@code schema.table} ([a-z0-9_] identifiers). */
-    static String quoted(String schemaDotTable) {
-        String[] parts = schemaDotTable.split("\\.");
-        return '"' + parts[0] + "\".\"" + parts[1] + '"';
+    /** The DDL of a signal table {@code schema.table}: what cdc-hub runs, and what it tells users to run when it may not. */
+    public static String signalTableDdl(String schemaDotTable) {
+        return "CREATE TABLE " + SqlNames.quoteQualified(schemaDotTable, ConnectionsProperties.Kind.POSTGRESQL)
+                + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(8192))";
     }
 
     /** The default heartbeat action: an upsert of this slot's row, a WAL write that lets the slot advance. */

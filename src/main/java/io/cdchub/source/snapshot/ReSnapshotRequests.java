@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdchub.connections.ConnectionsProperties;
+import io.cdchub.connections.SqlNames;
+import io.cdchub.source.SourceDatabaseInspector;
 import io.cdchub.source.SourceProperties;
 
 /**
@@ -200,8 +203,7 @@ public class ReSnapshotRequests {
         } catch (SQLException e) {
             if ("42P01".equals(e.getSQLState())) {
                 throw new Refused(null, "connector " + target.connector() + "'s signal table " + target.signalTable() + " does not exist (cdc-hub"
-                        + " creates it at start when its user may): CREATE TABLE " + quoted(target.signalTable())
-                        + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(8192))", true);
+                        + " creates it at start when its user may): " + SourceDatabaseInspector.signalTableDdl(target.signalTable()), true);
             }
             throw e;
         }
@@ -212,9 +214,8 @@ public class ReSnapshotRequests {
         return table.replace(".", "\\.").replace("$", "\\$");
     }
 
-    /** {@code "schema"."table"} of a name checked against {@link #TABLE} (no quote can be in it). */
+    /** {@code "schema"."table"} of a name checked against {@link #TABLE}. */
     private static String quoted(String table) {
-        String[] parts = table.split("\\.");
-        return '"' + parts[0] + "\".\"" + parts[1] + '"';
+        return SqlNames.quoteQualified(table, ConnectionsProperties.Kind.POSTGRESQL);
     }
 }
