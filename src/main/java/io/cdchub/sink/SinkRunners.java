@@ -57,10 +57,35 @@ public class SinkRunners implements DisposableBean, SmartInitializingSingleton {
         this.lag = lag;
     }
 
-    /** Registers every enabled sink's meters at start-up, so they exist (at zero) before its route's first batch. */
+    /**
+     * Registers every enabled sink's meters at start-up, so they exist (at zero) before its route's first batch; and
+     * drops a route's runner when the route is removed: a reloaded route file (cdc.routes.reload) removes its routes and
+     * adds the edited ones under the same ids, which must run with their new parameters (transforms, batch size,
+     * topics), not with the runner of the removed route.
+     */
     @Override
     public void afterSingletonsInstantiated() {
         sinks.forEach(sink -> metrics(sink.name()));
+        camel.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
+            @Override
+            public void onRoutesRemove(java.util.Collection<org.apache.camel.Route> routes) {
+                routes.forEach(route -> closeRunner(route.getRouteId()));
+            }
+        });
+    }
+
+    /** Stops a removed route's runner; batches it had not finished are not committed, so they are read again. */
+    private void closeRunner(String routeId) {
+        SinkRunner<?> runner = runners.remove(routeId);
+        if (runner == null) {
+            return;
+        }
+        try {
+            runner.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("Route {} was removed; its runner is stopped (a route added under that id gets a new one)", routeId);
     }
 
     /** The route step {@code write-to-sink}: converts and writes the batch through the route's runner. */
