@@ -48,4 +48,12 @@ public final class SqlNames {
     public static String quoteQualified(String name, ConnectionsProperties.Kind kind) {
         return String.join(".", qualified(name).stream().map(part -> quote(part, kind)).toList());
     }
+
+    /**
+     * A PostgreSQL identifier of any characters, quoted with its quotes doubled: for names {@link #check} would refuse
+     * but that are valid in PostgreSQL and were checked by their caller (a CSV header, a table found in the catalog).
+     */
+    public static String quotePostgres(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
 }

@@ -52,7 +52,7 @@ final class ColumnNames {
 
     /** A validated name as an SQL identifier. */
     static String quote(String name) {
-        return '"' + name.replace("\"", "\"\"") + '"';
+        return io.cdchub.connections.SqlNames.quotePostgres(name);
     }
 
     /** Names as a quoted, comma-separated list. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import io.cdchub.connections.SqlNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +86,7 @@ public class CapturedTables {
             }
         }
         try (Statement st = connection.createStatement()) {
-            st.execute("ALTER PUBLICATION \"" + publication + "\" ADD TABLE " + quote(schema) + "." + quote(table));
+            st.execute("ALTER PUBLICATION " + SqlNames.quotePostgres(publication) + " ADD TABLE " + SqlNames.quotePostgres(schema) + "." + SqlNames.quotePostgres(table));
         }
         LOG.info("Table {}.{} added to publication {}: the source captures its rows from this transaction on", schema, table, publication);
         return PublicationChange.ADDED;
@@ -101,10 +102,6 @@ public class CapturedTables {
         ADDED,
         /** the source has not created its publication yet */
         NO_PUBLICATION_YET
-    }
-
-    private static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     /** Tables another feature creates and wants captured like the configured ones: regexes over {@code schema.table}. */

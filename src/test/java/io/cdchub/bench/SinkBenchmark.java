@@ -180,29 +180,12 @@ public final class SinkBenchmark {
     }
 
     private int run() {
-        int status;
-        long started = System.nanoTime();
-        String loadAtStart = loadAverage();
-        try {
-            status = runPhases();
-        } catch (StartFailure e) {
-            failures.add(e.getMessage());
-            status = 2;
-        } catch (Exception e) {
-            e.printStackTrace();
-            failures.add("unexpected " + e);
-            status = 1;
-        } finally {
-            stopApp();
-        }
-        if (status == 0 && !failures.isEmpty()) {
-            status = 1;
-        }
-        summary.addAll(checks);
-        summary.add(String.format(Locale.ROOT, "run time: %.0f s; machine load average (1 min) at start %s, at end %s (%d CPUs)",
-                (System.nanoTime() - started) / 1e9, loadAtStart, loadAverage(), Runtime.getRuntime().availableProcessors()));
-        printSummary(status);
-        return status;
+        return BenchSupport.runAndReport("cdc-hub sink benchmark: summary", OUT.resolve("sink-benchmark-summary.txt"), summary, failures,
+                this::runPhases, () -> {
+                    stopApp();
+                    // a check line carries "|<mapping hash>" for comparing route and raw; not for reading
+                    checks.forEach(check -> summary.add(check.replaceFirst("\\|-?\\d+$", "")));
+                });
     }
 
     private int runPhases() throws Exception {
@@ -1219,11 +1202,4 @@ public final class SinkBenchmark {
             log("cdc-hub did not stop within 60 s; going on anyway");
         }
     }
-
-    private void printSummary(int status) {
-        // a check line carries "|<mapping hash>" for comparing route and raw; not for reading
-        BenchSupport.printSummary("cdc-hub sink benchmark: summary", summary.stream().map(s -> s.replaceFirst("\\|-?\\d+$", "")).toList(), failures, status,
-                OUT.resolve("sink-benchmark-summary.txt"));
-    }
-
 }
