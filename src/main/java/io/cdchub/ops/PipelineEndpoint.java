@@ -35,8 +35,8 @@ import org.springframework.boot.actuate.health.Status;
  * from what health and metrics already know: the sources (Debezium's streaming gauges, the slot's health and lag, the
  * polling source), the change topics and the dead-letter topic (Kafka's end offsets), each sink (its {@code cdc.sink.*}
  * meters and its target's health), the aggregation consumers and the gateway. Every part carries a status (its health
- * indicator's, UNKNOWN without one) and the reason of a failing one; {@code totals} are counters since start (or
- * since the topic began), from which a reader computes rates between two calls. Behind the admin authentication like
+ * indicator's, UNKNOWN without one) and the reason of a failing one; {@code totals} are the throughput counters (changes,
+ * rows, events, messages: since start, or since the topic began), from which a reader computes rates between two calls. Behind the admin authentication like
  * every actuator endpoint but the probes and Prometheus.
  */
 @Endpoint(id = "pipeline")
@@ -66,7 +66,7 @@ public class PipelineEndpoint {
      * @param status  UP, DOWN, OUT_OF_SERVICE or UNKNOWN (from its health indicator)
      * @param reason  why it is not UP (its indicator's {@code reason} or error), or a note such as the standby role
      * @param figures current values (lag, connections, state)
-     * @param totals  counts since start that a reader turns into rates
+     * @param totals  throughput counts since start that a reader turns into rates (per second)
      */
     public record Part(String kind, String name, String status, String reason, Map<String, Object> figures, Map<String, Double> totals) {
 
@@ -176,7 +176,7 @@ public class PipelineEndpoint {
             if (!deadLetters && !changeTopics.isChangeTopic(topic.getKey())) {
                 continue;
             }
-            Map<String, Double> totals = Map.of(deadLetters ? "dead letters" : "messages", topic.getValue().doubleValue());
+            Map<String, Double> totals = Map.of("messages", topic.getValue().doubleValue());
             parts.add(new Part(deadLetters ? "dead-letters" : "topic", topic.getKey(), Status.UP.getCode(), null, Map.of(), totals));
         }
         return parts;
@@ -207,9 +207,8 @@ public class PipelineEndpoint {
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("lag", gauge("cdc.sink.lag", "sink", sink));
             figures.put("failures", counterSum("cdc.sink.failures", "sink", sink));
-            Map<String, Double> totals = new LinkedHashMap<>();
-            totals.put("rows", counterSum("cdc.sink.records.written", "sink", sink));
-            totals.put("dead letters", counterSum("cdc.sink.dead.letters", "sink", sink));
+            figures.put("dead letters", counterSum("cdc.sink.dead.letters", "sink", sink));
+            Map<String, Double> totals = Map.of("rows", counterSum("cdc.sink.records.written", "sink", sink));
             parts.add(new Part("sink", sink, code(target), reason(target), figures, totals));
         }
         return parts;
@@ -222,9 +221,8 @@ public class PipelineEndpoint {
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("failed runs", counterSum("cdc.aggregation.runs", "consumer", consumer, "status", "failed"));
             figures.put("windows", counterSum("cdc.aggregation.windows.completed", "consumer", consumer));
-            Map<String, Double> totals = new LinkedHashMap<>();
-            totals.put("events", counterSum("cdc.aggregation.events", "consumer", consumer));
-            totals.put("dead letters", counterSum("cdc.aggregation.dead.letters", "consumer", consumer));
+            figures.put("dead letters", counterSum("cdc.aggregation.dead.letters", "consumer", consumer));
+            Map<String, Double> totals = Map.of("events", counterSum("cdc.aggregation.events", "consumer", consumer));
             parts.add(new Part("consumer", consumer, code(aggregation), reason(aggregation), figures, totals));
         }
         return parts;
