@@ -120,6 +120,9 @@ public class PipelineEndpoint {
             Map<String, Object> figures = new LinkedHashMap<>();
             double connected = gauge("debezium.streaming.connected", "server", server);
             figures.put("state", state(server, connected));
+            if (gauge("debezium.snapshot.running", "server", server) == 1) {
+                figures.put("snapshot rows", sum(registry.find("debezium.snapshot.rows.scanned").tag("server", server).gauges(), g -> g.value()));
+            }
             if (builtIn && slot != null) {
                 figures.put("slot", detail(slot, "slot"));
                 figures.put("slot lag bytes", gauge("cdc.source.slot.lag.bytes", null, null));
