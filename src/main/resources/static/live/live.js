@@ -19,6 +19,7 @@
         rowFilter: $('row-filter'),
         ops: $('ops'),
         subscribe: $('subscribe'),
+        caption: $('caption'),
         subscriptions: $('subscriptions'),
         errors: $('errors'),
         filter: $('filter'),
@@ -389,6 +390,7 @@
     ui.disconnect.addEventListener('click', () => {
         disconnect();
         subscribes = [];
+        ui.caption.hidden = true;
     });
     ui.subscribeForm.addEventListener('submit', (event) => {
         event.preventDefault();
@@ -420,6 +422,33 @@
     setState('disconnected');
     renderCounts();
     if (params.has('topics') && params.get('connect') !== 'false') {
+        connect(false);
+    } else if (!ui.token.value && params.get('connect') !== 'false') {
+        startAsTheServerSays();
+    }
+
+    // Opened without topics: the server says whether its gateway takes anonymous connections (the embedded quick
+    // start). Then the page connects at once to the topics it names and says what it shows; with tokens it waits for one.
+    async function startAsTheServerSays() {
+        let settings;
+        try {
+            const response = await fetch('settings', {headers: {Accept: 'application/json'}});
+            if (!response.ok) return;
+            settings = await response.json();
+        } catch (e) {
+            return; // an older server or a proxy without the endpoint: the page works as a form
+        }
+        if (settings.gateway === false) {
+            showError('this instance does not serve the gateway (cdc.gateway.enabled=false)');
+            return;
+        }
+        if (!settings.anonymous || !Array.isArray(settings.topics) || settings.topics.length === 0 || socket || ui.topics.value) return;
+        ui.token.placeholder = 'not needed: this server allows anonymous access';
+        ui.topics.value = settings.topics.join(', ');
+        if (settings.caption) {
+            ui.caption.textContent = settings.caption;
+            ui.caption.hidden = false;
+        }
         connect(false);
     }
 })();

@@ -81,6 +81,7 @@ public class DemoChanges implements SmartLifecycle {
                    Kafka      : {}   (topics {}.public.customers, {}.public.orders, cdc.commodity_prices)
                    Demo changes: {} (one every {} ms; cdc.embedded.demo-changes)
                    Live page  : http://127.0.0.1:{}/live   (the demo changes as they happen, in the browser)
+                   Pipeline   : http://127.0.0.1:{}/pipeline   (source, topics, sinks, gateway as they run; admin token)
                    Hawtio     : http://127.0.0.1:{}/actuator/hawtio   (routes, exchanges, JMX; admin auth)
                    Health     : http://127.0.0.1:{}/actuator/health
                    Admin API  : http://127.0.0.1:{}/debezium/list/ (OpenAPI at /v3/api-docs)
@@ -91,7 +92,7 @@ public class DemoChanges implements SmartLifecycle {
                  Stop with Ctrl-C; the next start resumes where this one stopped.
                 ==================================================================================""",
                 source.database().user(), source.database().hostname(), source.database().port(), source.database().dbname(),
-                kafka, prefix, prefix, enabled ? "on" : "off", interval.toMillis(), serverPort, serverPort, serverPort, serverPort,
+                kafka, prefix, prefix, enabled ? "on" : "off", interval.toMillis(), serverPort, serverPort, serverPort, serverPort, serverPort,
                 adminAccess, kafka, kafka, prefix);
     }
 

@@ -36,6 +36,14 @@ public class OperationsConfiguration {
         return new DeadLetterMetrics(registry);
     }
 
+    /** {@code /actuator/pipeline}: the state the operator page ({@code /pipeline/}) shows. */
+    @Bean
+    @org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint(endpoint = PipelineEndpoint.class)
+    PipelineEndpoint pipelineEndpoint(org.springframework.boot.actuate.health.HealthEndpoint health, MeterRegistry registry, Admin admin,
+            io.cdchub.config.CdcHubProperties hub) {
+        return new PipelineEndpoint(health, registry, admin, hub);
+    }
+
     /** Debezium's snapshot and streaming MBeans as gauges, for the built-in source and the management API's connectors. */
     @Bean
     DebeziumMetrics debeziumMetrics(MeterRegistry registry, HealthProperties health) {

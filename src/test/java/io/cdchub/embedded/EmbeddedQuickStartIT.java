@@ -15,10 +15,13 @@ import java.util.List;
 import java.util.Map;
 
 import io.cdchub.testinfra.AppProcess;
+import io.cdchub.testinfra.HeadlessChromium;
 import io.cdchub.testinfra.TempDirs;
 import io.cdchub.testinfra.TopicReader;
 import io.cdchub.testinfra.TopicReader.Event;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * README command 1: the embedded profile starts PostgreSQL and Kafka itself, captures the demo
@@ -61,6 +64,8 @@ class EmbeddedQuickStartIT {
             assertThat(dataDir.resolve("import/.done/klienci.csv")).exists();
             snapshotReads = TopicReader.readAll(kafka, "cdc.public.customers").stream().filter(e -> "r".equals(e.op())).count();
             assertThat(first.log()).contains("cdc-hub embedded quick start is running", "psql postgresql://postgres@127.0.0.1:" + postgresPort);
+            assertThat(first.log()).contains("http://127.0.0.1:" + serverPort + "/live", "http://127.0.0.1:" + serverPort + "/pipeline");
+            whatANewUserSees("http://127.0.0.1:" + serverPort);
 
             assertThat(first.terminate(90)).as("exit after SIGTERM").isNotEqualTo(-1);
         }
@@ -89,6 +94,38 @@ class EmbeddedQuickStartIT {
             assertThat(second.terminate(90)).isNotEqualTo(-1);
         }
         assertNothingLeftBehind(dataDir, postgresPort, kafkaPort, controllerPort);
+    }
+
+    /**
+     * README's first screen: /live connects by itself and shows the demo changes, saying so; /pipeline shows the
+     * source streaming once signed in with the admin token. Their screenshots (target/it-logs/quick-start-*.png) are
+     * the README's docs/images/live.png and pipeline.png.
+     */
+    private static void whatANewUserSees(String base) throws IOException {
+        Path profiles = TempDirs.create("cdc-hub-chromium-");
+        try (HeadlessChromium chromium = HeadlessChromium.open(profiles)) {
+            ChromeDriver browser = chromium.driver();
+            browser.get(base + "/live");
+            chromium.awaitText(By.id("state"), "connected");
+            assertThat(browser.findElement(By.id("caption")).getText())
+                    .isEqualTo("Showing live changes of customers, orders and commodity prices from the embedded quick start");
+            assertThat(browser.findElement(By.id("topics")).getAttribute("value")).isEqualTo("realtime_customers, realtime_events, realtime_prices");
+            chromium.until(() -> browser.findElements(By.cssSelector("#changes tbody tr")).size() >= 8);
+            chromium.screenshot(Path.of("target", "it-logs", "quick-start-live.png"));
+
+            browser.get(base + "/pipeline");
+            browser.findElement(By.id("token")).sendKeys(ADMIN_TOKEN);
+            browser.findElement(By.id("login")).click();
+            By source = By.cssSelector(".part[data-kind='source'][data-name='cdc'] dd[data-figure='changes/s']");
+            chromium.until(() -> !browser.findElements(source).isEmpty() && browser.findElement(source).getText().matches("[0-9.]+"));
+            chromium.until(() -> browser.findElements(By.cssSelector(".part[data-kind='topic']")).size() >= 3);
+            chromium.screenshot(Path.of("target", "it-logs", "quick-start-pipeline.png"));
+        } catch (AssertionError | RuntimeException e) {
+            System.err.println("EmbeddedQuickStartIT: the pages did not show what README says; see target/it-logs/quick-start-*.png");
+            throw e;
+        } finally {
+            TempDirs.delete(profiles);
+        }
     }
 
     private static void assertNothingLeftBehind(Path dataDir, int... ports) throws IOException {

@@ -33,11 +33,7 @@ class SinkTargetHealthIT {
         settings.put("cdc.source.enabled", "false");
         settings.put("cdc.topic-prefix", "sinkhealth");
         settings.put("cdc.dlq.topic", "sinkhealth.dlq");
-        settings.put("cdc.sink.clickhouse.enabled", "true");
-        settings.put("cdc.sink.clickhouse.url", clickhouse.url());
-        settings.put("cdc.sink.clickhouse.username", ClickHouseServer.USER);
-        settings.put("cdc.sink.clickhouse.password", ClickHouseServer.PASSWORD);
-        settings.put("cdc.sink.clickhouse.group-id", "sinkhealth-clickhouse");
+        settings.putAll(clickhouse.sinkSettings("sinkhealth-clickhouse"));
         settings.put("cdc.health.timeout", "2s");
 
         try (ConfigurableApplicationContext app = InProcessApp.start(settings)) {

@@ -100,6 +100,17 @@ public final class ClickHouseServer {
         return "http://127.0.0.1:" + httpPort;
     }
 
+    /** App settings that turn the ClickHouse sink on against this server, with its own consumer group. */
+    public java.util.Map<String, String> sinkSettings(String groupId) {
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("cdc.sink.clickhouse.enabled", "true");
+        settings.put("cdc.sink.clickhouse.url", url());
+        settings.put("cdc.sink.clickhouse.username", USER);
+        settings.put("cdc.sink.clickhouse.password", PASSWORD);
+        settings.put("cdc.sink.clickhouse.group-id", groupId);
+        return settings;
+    }
+
     /** Starts the server (again) on the same ports and data, and waits until it answers. */
     public synchronized ClickHouseServer start() {
         if (process != null && process.isAlive()) {

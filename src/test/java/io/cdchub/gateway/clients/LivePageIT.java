@@ -7,49 +7,39 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.cdchub.testinfra.HeadlessChromium;
 import io.cdchub.testinfra.InProcessApp;
-import io.cdchub.testinfra.TempDirs;
 import io.cdchub.testinfra.TopicReader;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The live page in a real browser: Debian's headless Chromium, driven by Selenium through Debian's
  * chromedriver, against an app capturing from the real PostgreSQL into the real Kafka. A row inserted
  * in PostgreSQL must show up in the page's table. On a failure the page's screenshot and text go to
- * target/it-logs/.
+ * target/it-logs/ (HeadlessChromium.PerTest).
  */
 class LivePageIT {
 
     private static final String SCHEMA = "livepage";
     private static final String TOPIC = GatewayClientApps.topic(SCHEMA, "orders");
     private static final String ALIAS = "live_orders";
-    private static final Duration WAIT = Duration.ofSeconds(60);
-
-    /** The page needs no DevTools protocol: no warning that Selenium has no CDP bindings for this Chromium (held: JUL keeps loggers weakly). */
-    private static final List<java.util.logging.Logger> QUIET = List.of(java.util.logging.Logger.getLogger("org.openqa.selenium.devtools"),
-            java.util.logging.Logger.getLogger("org.openqa.selenium.chromium"));
 
     private static ConfigurableApplicationContext app;
     private static String base;
-    private static Path browserProfile;
+
+    @RegisterExtension
+    static final HeadlessChromium.PerTest chromium = new HeadlessChromium.PerTest();
 
     private ChromeDriver browser;
 
@@ -63,7 +53,6 @@ class LivePageIT {
         app = InProcessApp.start(settings);
         base = "http://127.0.0.1:" + GatewayClientApps.port(app);
         TopicReader.awaitCount(TOPIC, 1);
-        browserProfile = TempDirs.create("cdc-hub-chromium-");
     }
 
     @AfterAll
@@ -71,105 +60,71 @@ class LivePageIT {
         if (app != null) {
             app.close();
         }
-        if (browserProfile != null) {
-            TempDirs.delete(browserProfile);
-        }
     }
 
     @BeforeEach
-    void openBrowser() throws IOException {
-        // Everything local: Debian's chromedriver and chromium, so Selenium Manager never looks for (or downloads) a driver.
-        System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-        QUIET.forEach(logger -> logger.setLevel(java.util.logging.Level.SEVERE));
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1280,900", "--user-data-dir=" + Files.createTempDirectory(browserProfile, "profile-"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(service, options);
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) {
-            browser.quit();
-        }
+    void browser() {
+        browser = chromium.get().driver();
     }
 
     @Test
     void insertedRowAppearsInTheTableAndTheFilterNarrowsIt() throws Exception {
-        try {
-            browser.get(base + "/live?token=" + GatewayClientApps.token(List.of(TOPIC)) + "&topics=" + ALIAS);
-            awaitText(By.id("state"), "connected");
-            // the page lists a subscription once the gateway confirmed it; only then is a change certain to reach it
-            until(() -> !browser.findElements(By.cssSelector("#subscriptions li")).isEmpty());
-            assertThat(browser.getCurrentUrl()).as("the token is taken out of the address bar").doesNotContain("token=");
+        browser.get(base + "/live?token=" + GatewayClientApps.token(List.of(TOPIC)) + "&topics=" + ALIAS);
+        awaitText(By.id("state"), "connected");
+        // the page lists a subscription once the gateway confirmed it; only then is a change certain to reach it
+        until(() -> !browser.findElements(By.cssSelector("#subscriptions li")).isEmpty());
+        assertThat(browser.getCurrentUrl()).as("the token is taken out of the address bar").doesNotContain("token=");
 
-            GatewayClientApps.sql("INSERT INTO livepage.orders VALUES (2, 'paid', 'alice', 12.50)");
-            WebElement paid = awaitRow("{\"id\":2}");
-            assertThat(cells(paid)).containsExactly(TOPIC, "c", "id=2");
-            assertThat(paid.findElement(By.cssSelector("td.row")).getText())
-                    .contains("status:paid").contains("customer:alice").contains("amount:12.5");
+        GatewayClientApps.sql("INSERT INTO livepage.orders VALUES (2, 'paid', 'alice', 12.50)");
+        WebElement paid = awaitRow("{\"id\":2}");
+        assertThat(cells(paid)).containsExactly(TOPIC, "c", "id=2");
+        assertThat(paid.findElement(By.cssSelector("td.row")).getText())
+                .contains("status:paid").contains("customer:alice").contains("amount:12.5");
 
-            GatewayClientApps.sql("INSERT INTO livepage.orders VALUES (3, 'shipped', 'bob', 7.00)",
-                    "UPDATE livepage.orders SET status = 'shipped' WHERE id = 2");
-            WebElement update = awaitRow("{\"id\":2}", "u");
-            assertThat(update.findElement(By.cssSelector("td.row")).getText()).contains("status:shipped");
-            WebElement bob = awaitRow("{\"id\":3}");
+        GatewayClientApps.sql("INSERT INTO livepage.orders VALUES (3, 'shipped', 'bob', 7.00)",
+                "UPDATE livepage.orders SET status = 'shipped' WHERE id = 2");
+        WebElement update = awaitRow("{\"id\":2}", "u");
+        assertThat(update.findElement(By.cssSelector("td.row")).getText()).contains("status:shipped");
+        WebElement bob = awaitRow("{\"id\":3}");
 
-            browser.findElement(By.id("filter")).sendKeys("alice");
-            until(() -> !bob.isDisplayed() && paid.isDisplayed() && update.isDisplayed());
-            assertThat(browser.findElement(By.id("counts")).getText()).startsWith("2 of 3 changes shown");
-            browser.findElement(By.id("filter")).sendKeys(" paid");
-            until(() -> paid.isDisplayed() && !update.isDisplayed() && !bob.isDisplayed());
-        } catch (AssertionError | RuntimeException e) {
-            keepEvidence("insertedRowAppears");
-            throw e;
-        }
+        browser.findElement(By.id("filter")).sendKeys("alice");
+        until(() -> !bob.isDisplayed() && paid.isDisplayed() && update.isDisplayed());
+        assertThat(browser.findElement(By.id("counts")).getText()).startsWith("2 of 3 changes shown");
+        browser.findElement(By.id("filter")).sendKeys(" paid");
+        until(() -> paid.isDisplayed() && !update.isDisplayed() && !bob.isDisplayed());
     }
 
     @Test
     void rowFilterAndOpsFromTheFormAreAppliedByTheServer() throws Exception {
-        try {
-            browser.get(base + "/live/");
-            browser.findElement(By.id("token")).sendKeys(GatewayClientApps.token(List.of(TOPIC)));
-            browser.findElement(By.id("topics")).sendKeys(TOPIC);
-            browser.findElement(By.id("row-filter")).sendKeys("status=vip,gold");
-            browser.findElement(By.cssSelector("#ops input[value='c']")).click();
-            browser.findElement(By.id("connect")).click();
-            awaitText(By.id("state"), "connected");
-            until(() -> !browser.findElements(By.cssSelector("#subscriptions li")).isEmpty());
+        browser.get(base + "/live/");
+        // with tokens the page does not connect by itself: it waits for a token and topics
+        assertThat(browser.findElement(By.id("state")).getText()).isEqualTo("disconnected");
+        assertThat(browser.findElement(By.id("caption")).isDisplayed()).isFalse();
+        browser.findElement(By.id("token")).sendKeys(GatewayClientApps.token(List.of(TOPIC)));
+        browser.findElement(By.id("topics")).sendKeys(TOPIC);
+        browser.findElement(By.id("row-filter")).sendKeys("status=vip,gold");
+        browser.findElement(By.cssSelector("#ops input[value='c']")).click();
+        browser.findElement(By.id("connect")).click();
+        awaitText(By.id("state"), "connected");
+        until(() -> !browser.findElements(By.cssSelector("#subscriptions li")).isEmpty());
 
-            GatewayClientApps.sql("INSERT INTO livepage.orders VALUES (10, 'vip', 'carol', 1)",
-                    "INSERT INTO livepage.orders VALUES (11, 'normal', 'dave', 1)",
-                    "UPDATE livepage.orders SET amount = 2 WHERE id = 10",
-                    "INSERT INTO livepage.orders VALUES (12, 'gold', 'erin', 1)");
-            awaitRow("{\"id\":12}");
-            // one partition, in commit order: whatever the filters let through arrived before id 12
-            assertThat(browser.findElements(By.cssSelector("#changes tbody tr")))
-                    .extracting(row -> row.getAttribute("data-key") + " " + row.getAttribute("data-op"))
-                    .containsExactly("{\"id\":12} c", "{\"id\":10} c");
-        } catch (AssertionError | RuntimeException e) {
-            keepEvidence("rowFilterAndOps");
-            throw e;
-        }
+        GatewayClientApps.sql("INSERT INTO livepage.orders VALUES (10, 'vip', 'carol', 1)",
+                "INSERT INTO livepage.orders VALUES (11, 'normal', 'dave', 1)",
+                "UPDATE livepage.orders SET amount = 2 WHERE id = 10",
+                "INSERT INTO livepage.orders VALUES (12, 'gold', 'erin', 1)");
+        awaitRow("{\"id\":12}");
+        // one partition, in commit order: whatever the filters let through arrived before id 12
+        assertThat(browser.findElements(By.cssSelector("#changes tbody tr")))
+                .extracting(row -> row.getAttribute("data-key") + " " + row.getAttribute("data-op"))
+                .containsExactly("{\"id\":12} c", "{\"id\":10} c");
     }
 
     @Test
     void aBadTokenIsShownAsARefusedConnection() throws Exception {
-        try {
-            String forged = GatewayClientApps.sign(Map.of("sub", "x", "exp", 4102444800L, "topics", List.of(TOPIC)), "not-the-secret-not-the-secret-not-the-secret");
-            browser.get(base + "/live/?token=" + forged + "&topics=" + TOPIC);
-            awaitText(By.id("state"), "refused");
-            assertThat(browser.findElement(By.id("errors")).getText()).contains("could not connect");
-        } catch (AssertionError | RuntimeException e) {
-            keepEvidence("badToken");
-            throw e;
-        }
+        String forged = GatewayClientApps.sign(Map.of("sub", "x", "exp", 4102444800L, "topics", List.of(TOPIC)), "not-the-secret-not-the-secret-not-the-secret");
+        browser.get(base + "/live/?token=" + forged + "&topics=" + TOPIC);
+        awaitText(By.id("state"), "refused");
+        assertThat(browser.findElement(By.id("errors")).getText()).contains("could not connect");
     }
 
     @Test
@@ -184,6 +139,11 @@ class LivePageIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(withToken.statusCode()).isEqualTo(302);
         assertThat(withToken.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/live/?topics=a#token=abc.def.ghi"));
+        // a gateway with tokens: the page is told to ask for one, and no topic is named to anyone without one
+        HttpResponse<String> settings = http.send(HttpRequest.newBuilder(URI.create(base + "/live/settings")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(settings.statusCode()).isEqualTo(200);
+        assertThat(settings.body()).isEqualTo("{\"gateway\":true,\"anonymous\":false}");
         HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/live/")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
@@ -210,22 +170,10 @@ class LivePageIT {
     }
 
     private void awaitText(By element, String text) {
-        until(() -> text.equals(browser.findElement(element).getText()));
+        chromium.get().awaitText(element, text);
     }
 
     private void until(java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, WAIT, Duration.ofMillis(100)).until(driver -> condition.getAsBoolean());
-    }
-
-    /** Screenshot and visible text of the page, for a failed test. */
-    private void keepEvidence(String name) {
-        try {
-            Path dir = Path.of("target", "it-logs");
-            Files.createDirectories(dir);
-            Files.write(dir.resolve("LivePageIT-" + name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
-            Files.writeString(dir.resolve("LivePageIT-" + name + ".txt"), browser.findElement(By.tagName("body")).getText());
-        } catch (IOException | RuntimeException e) {
-            System.err.println("LivePageIT: could not keep the page's screenshot: " + e.getMessage());
-        }
+        chromium.get().until(condition);
     }
 }
