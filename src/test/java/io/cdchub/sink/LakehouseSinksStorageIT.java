@@ -73,7 +73,7 @@ class LakehouseSinksStorageIT {
     @ValueSource(strings = {"local", "s3"})
     void parquetKeepsEveryTypeAndAReplayedBatchOverwritesItsFiles(String storage) throws Exception {
         String path = location(storage, "parquet");
-        ParquetSettings settings = new ParquetSettings(true, path, S3Server.shared().settings(), "raw", List.of(), null, "g", 100, 1000,
+        ParquetSettings settings = new ParquetSettings(true, path, S3Server.shared().settings(), "raw", List.of(), null, "g", 100, 1000, 1000, 500000,
                 134217728L, "zstd", Map.of(), Map.of());
         LakehouseStorage store = settings.storage();
         try (var io = LakehouseFileIO.open(store)) {
@@ -167,6 +167,9 @@ class LakehouseSinksStorageIT {
         int written = 0;
         for (SinkRequest<I> request : sink.prepare(events, preparation)) {
             written += sink.write(request).written();
+        }
+        if (sink.staging() != null) {
+            sink.staging().commit(); // the roll interval passed
         }
         assertThat(refused).isEmpty();
         return written;
