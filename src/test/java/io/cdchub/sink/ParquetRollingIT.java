@@ -2,14 +2,12 @@ package io.cdchub.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Function;
 import java.util.stream.LongStream;
 
 import io.cdchub.change.ChangeEvent;
@@ -24,10 +22,6 @@ import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.S3Server;
 import io.cdchub.testinfra.TempDirs;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,7 +36,6 @@ class ParquetRollingIT {
 
     private static final String SCHEMA = "lakeroll";
     private static final String TOPIC = "lakeroll.lakeroll.items";
-    private static final DefaultCamelContext CAMEL = new DefaultCamelContext();
 
     static {
         PostgresServer pg = PostgresServer.shared();
@@ -134,40 +127,14 @@ class ParquetRollingIT {
     private static void write(Sink<ParquetSink.Item> sink, long from, long to, int noteLength) {
         List<ChangeEvent> events = new ArrayList<>();
         for (long offset = from; offset < to; offset++) {
-            events.add(event(offset, noteLength));
-        }
-        List<String> refused = new ArrayList<>();
-        Sink.Preparation preparation = new Sink.Preparation() {
-            @Override
-            public <T> SinkRequest<T> request(String target, List<ChangeEvent> batch, Function<ChangeEvent, T> convert) {
-                return new SinkRequest<>(target, batch, batch.stream().map(convert).toList());
+            Random random = new Random(offset);
+            StringBuilder note = new StringBuilder(noteLength);
+            for (int i = 0; i < noteLength; i++) {
+                note.append((char) ('a' + random.nextInt(26)));
             }
-
-            @Override
-            public void refuse(ChangeEvent event, RejectedRecordException reason) {
-                refused.add(reason.getMessage());
-            }
-        };
-        for (SinkRequest<ParquetSink.Item> request : sink.prepare(events, preparation)) {
-            sink.write(request);
+            events.add(SinkDriver.record(TOPIC, 0, offset, null, "{\"id\":" + offset + "}",
+                    SinkDriver.change(SCHEMA, "items", "c", "null", "{\"id\":" + offset + ",\"note\":\"" + note + "\"}", 1000 + offset)));
         }
-        assertThat(refused).isEmpty();
-    }
-
-    private static ChangeEvent event(long offset, int noteLength) {
-        Random random = new Random(offset);
-        StringBuilder note = new StringBuilder(noteLength);
-        for (int i = 0; i < noteLength; i++) {
-            note.append((char) ('a' + random.nextInt(26)));
-        }
-        String value = "{\"before\":null,\"after\":{\"id\":" + offset + ",\"note\":\"" + note + "\"},\"source\":{\"connector\":\"postgresql\",\"schema\":\""
-                + SCHEMA + "\",\"table\":\"items\",\"lsn\":" + (1000 + offset) + ",\"ts_ms\":1709207130000},\"op\":\"c\",\"ts_ms\":1709207130001}";
-        Exchange record = new DefaultExchange(CAMEL);
-        record.getMessage().setBody(value.getBytes(StandardCharsets.UTF_8));
-        record.getMessage().setHeader(KafkaConstants.KEY, ("{\"id\":" + offset + "}").getBytes(StandardCharsets.UTF_8));
-        record.getMessage().setHeader(KafkaConstants.TOPIC, TOPIC);
-        record.getMessage().setHeader(KafkaConstants.PARTITION, 0);
-        record.getMessage().setHeader(KafkaConstants.OFFSET, offset);
-        return ChangeEvent.parse(record);
+        SinkDriver.write(sink, events);
     }
 }

@@ -2,18 +2,14 @@ package io.cdchub.sink.iceberg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 import io.cdchub.change.ChangeEvent;
-import io.cdchub.sink.RejectedRecordException;
-import io.cdchub.sink.Sink;
-import io.cdchub.sink.SinkRequest;
+import io.cdchub.sink.SinkDriver;
 import io.cdchub.sink.clickhouse.PostgresColumns;
 import io.cdchub.sink.lakehouse.LakehouseFileIO;
 import io.cdchub.sink.lakehouse.S3Settings;
@@ -21,11 +17,6 @@ import io.cdchub.source.SourceProperties;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.TempDirs;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.KafkaEndpoint;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -48,7 +39,6 @@ class IcebergMultiWriterIT {
     private static final String SCHEMA = "icemulti";
     private static final String TOPIC = "icemulti.icemulti.items";
     private static final String GROUP = "icemulti-iceberg";
-    private static final DefaultCamelContext CAMEL = new DefaultCamelContext();
 
     static {
         PostgresServer pg = PostgresServer.shared();
@@ -142,37 +132,13 @@ class IcebergMultiWriterIT {
 
     /** Prepares and stages the events as the runner does. */
     private static void write(IcebergSink sink, ChangeEvent... events) {
-        List<String> refused = new ArrayList<>();
-        Sink.Preparation preparation = new Sink.Preparation() {
-            @Override
-            public <T> SinkRequest<T> request(String target, List<ChangeEvent> batch, Function<ChangeEvent, T> convert) {
-                return new SinkRequest<>(target, batch, batch.stream().map(convert).toList());
-            }
-
-            @Override
-            public void refuse(ChangeEvent event, RejectedRecordException reason) {
-                refused.add(reason.getMessage());
-            }
-        };
-        for (SinkRequest<IcebergSink.Change> request : sink.prepare(List.of(events), preparation)) {
-            sink.write(request);
-        }
-        assertThat(refused).isEmpty();
+        SinkDriver.write(sink, List.of(events));
     }
 
     /** A record consumed by the sink route's Kafka consumer (its group, topic, partition and offset). */
     private static ChangeEvent event(int partition, long offset, long id, String op, String after) {
-        long lsn = 1000 + partition * 100 + offset;
         String before = "d".equals(op) ? "{\"id\":" + id + "}" : "null";
-        String value = "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"connector\":\"postgresql\",\"schema\":\"" + SCHEMA
-                + "\",\"table\":\"items\",\"lsn\":" + lsn + ",\"ts_ms\":1709207130000},\"op\":\"" + op + "\",\"ts_ms\":1709207130001}";
-        Exchange record = new DefaultExchange(CAMEL);
-        record.getExchangeExtension().setFromEndpoint(CAMEL.getEndpoint("kafka:" + TOPIC + "?groupId=" + GROUP, KafkaEndpoint.class));
-        record.getMessage().setBody(value.getBytes(StandardCharsets.UTF_8));
-        record.getMessage().setHeader(KafkaConstants.KEY, ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8));
-        record.getMessage().setHeader(KafkaConstants.TOPIC, TOPIC);
-        record.getMessage().setHeader(KafkaConstants.PARTITION, partition);
-        record.getMessage().setHeader(KafkaConstants.OFFSET, offset);
-        return ChangeEvent.parse(record);
+        return SinkDriver.record(TOPIC, partition, offset, GROUP, "{\"id\":" + id + "}",
+                SinkDriver.change(SCHEMA, "items", op, before, after, 1000 + partition * 100 + offset));
     }
 }
