@@ -274,12 +274,23 @@ public class ParquetSink implements Sink<ParquetSink.Item>, Sink.Staging {
             FileAppender<Record> appender = files.open(location, new Schema(struct.fields()));
             try (appender) {
                 int inFile = 0;
-                do {
+                // each batch's rows share one struct: compare the columns once per batch, not per row
+                org.apache.iceberg.types.Types.StructType sameColumns = struct;
+                while (true) {
                     appender.add(rows.get(next).record());
                     next++;
                     inFile++;
-                } while (next < rows.size() && rows.get(next).record().struct().equals(struct)
-                        && (inFile % SIZE_CHECK_ROWS != 0 || appender.length() < settings.rollSizeBytes()));
+                    if (next == rows.size() || inFile % SIZE_CHECK_ROWS == 0 && appender.length() >= settings.rollSizeBytes()) {
+                        break;
+                    }
+                    org.apache.iceberg.types.Types.StructType columns = rows.get(next).record().struct();
+                    if (columns != sameColumns) {
+                        if (!columns.equals(struct)) {
+                            break; // a column was added: the next file has the new schema
+                        }
+                        sameColumns = columns;
+                    }
+                }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("Cannot write " + location + ": " + e.getMessage(), e);
             }
