@@ -56,6 +56,7 @@ import org.springframework.test.context.ContextConfiguration;
     "cdc.sink.parquet.enabled=true",
     "cdc.sink.parquet.prefix=raw-kafka-data",
     "cdc.sink.parquet.batch-size=500",
+    "cdc.sink.parquet.linger-ms=100",
     "cdc.sink.parquet.roll-interval-ms=100",
     "cdc.sink.parquet.aggregates.klienci-by-country.table=klienci",
     "cdc.sink.parquet.aggregates.klienci-by-country.group-by=country",

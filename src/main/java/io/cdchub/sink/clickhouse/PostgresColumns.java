@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Column types of a captured table, read from PostgreSQL's catalog over the source connection
- * ({@code cdc.source.database.*}). The change events carry values but no types, and a ClickHouse table
- * made from values alone would guess (a date is a string in JSON). When the catalog cannot be read the
- * sink falls back to types inferred from the JSON values (see {@link ClickHouseTypes#inferred}).
+ * ({@code cdc.source.database.*}), for every sink that makes tables or files (ClickHouse, Iceberg, Parquet, Delta Lake).
+ * The change events carry values but no types, and a table made from values alone would guess (a date is a string in
+ * JSON). When the catalog cannot be read each sink falls back to types inferred from the JSON values
+ * ({@link ClickHouseTypes#inferred}, {@code IcebergTypes.inferred}, {@code LakeColumn.inferred}).
  */
 public class PostgresColumns {
 
@@ -53,7 +54,7 @@ public class PostgresColumns {
         }
         props.setProperty("sslmode", database.sslmode() == null ? "prefer" : database.sslmode());
         props.setProperty("connectTimeout", "10");
-        props.setProperty("ApplicationName", "cdc-hub-clickhouse-sink");
+        props.setProperty("ApplicationName", "cdc-hub-sink-columns");
         try (Connection c = DriverManager.getConnection(url, props); PreparedStatement st = c.prepareStatement(QUERY)) {
             st.setString(1, schema);
             st.setString(2, table);
@@ -64,7 +65,7 @@ public class PostgresColumns {
                 }
             }
         } catch (SQLException e) {
-            LOG.warn("Cannot read the column types of {}.{} from PostgreSQL ({}); ClickHouse types are inferred from the values",
+            LOG.warn("Cannot read the column types of {}.{} from PostgreSQL ({}); the sink types its columns from the values",
                     schema, table, e.getMessage());
         }
         return columns;

@@ -396,16 +396,43 @@ public class IcebergSink implements Sink<IcebergSink.Change>, Sink.Staging {
         for (TableState state : tables.values()) {
             if (!state.staged.isEmpty()) {
                 unavailableOnFailure("committing to Iceberg table " + state.id, () -> {
-                    commit(state);
+                    commitMerged(state);
                     return null;
                 });
             }
         }
     }
 
-    private void commit(TableState state) throws IOException {
+    /**
+     * Commits the table's staged changes, again from the table's newest offsets while another writer's commit lands in
+     * between. Iceberg retries a conflicting {@link RowDelta} by re-applying it to the newer snapshot, with the summary it
+     * was given: our offsets map, merged from the snapshot we read, would write the other writer's partitions back at
+     * their older offsets (another instance of the consumer group owning other partitions of the topic), and on a restart
+     * those partitions would re-apply changes the table holds. So each attempt is validated against the snapshot its
+     * offsets were merged from ({@link #commitFrom}), and a conflict is tried again here: refreshed, merged, committed.
+     */
+    private void commitMerged(TableState state) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                commitFrom(state);
+                return;
+            } catch (org.apache.iceberg.exceptions.ValidationException e) {
+                if (attempt >= MAX_MERGE_ATTEMPTS) {
+                    throw new SinkUnavailableException("Iceberg: table " + state.id + " was changed by other writers during each of "
+                            + attempt + " commits; trying again later: " + e.getMessage(), e);
+                }
+                LOG.info("Iceberg table {} was committed to by another writer meanwhile; merging its offsets again ({})", state.id, e.getMessage());
+            }
+        }
+    }
+
+    /** Attempts before a run of conflicting commits counts as an outage (retried later). */
+    private static final int MAX_MERGE_ATTEMPTS = 10;
+
+    private void commitFrom(TableState state) throws IOException {
         Table table = state.table;
         table.refresh();
+        Snapshot base = table.currentSnapshot();
         // another commit may have landed since (one of ours whose answer was lost, or another instance's): skip what it holds
         Map<String, Map<String, Long>> committed = committedOffsets(table);
         List<Change> changes = new ArrayList<>(state.staged.size());
@@ -464,6 +491,13 @@ public class IcebergSink implements Sink<IcebergSink.Change>, Sink.Staging {
             throw e;
         }
         RowDelta rowDelta = table.newRowDelta();
+        // the offsets below are merged from `base`: refuse the commit (no retry with this summary) if any snapshot landed
+        // after it. Every commit that carries offsets adds data or delete files, so these two checks catch each of them;
+        // a snapshot that adds no file (a manifest rewrite) changes no offsets and may be committed over.
+        if (base != null) {
+            rowDelta.validateFromSnapshot(base.snapshotId());
+        }
+        rowDelta.validateNoConflictingDataFiles().validateNoConflictingDeleteFiles();
         for (org.apache.iceberg.DataFile file : files.dataFiles()) {
             rowDelta.addRows(file);
         }

@@ -103,9 +103,8 @@ final class ParquetAggregates {
     }
 
     /**
-     * Applies one batch's inputs, then writes each changed aggregate's file and state. An aggregate whose writing failed
-     * stays unsaved and is written by the retry, although the retried batch's changes are then skipped (already applied
-     * in memory, by their offsets).
+     * Applies one batch's inputs in memory; {@link #save} writes them (at the sink's commit, after the change files). A
+     * crash before the save loses them with the batches, whose offsets are not committed: Kafka gives them again.
      */
     synchronized int apply(List<List<StreamingAggregate.Input>> batch) {
         int applied = 0;
@@ -118,13 +117,17 @@ final class ParquetAggregates {
                 }
             }
         }
+        return applied;
+    }
+
+    /** Writes each aggregate changed since the last save: its file, then its state. One whose writing failed stays unsaved. */
+    synchronized void save() {
         for (Iterator<String> names = unsaved.iterator(); names.hasNext(); ) {
             StreamingAggregate aggregate = loaded.get(names.next());
             writeFile(aggregate);
             writeState(aggregate);
             names.remove();
         }
-        return applied;
     }
 
     private static BigDecimal number(Object value) {

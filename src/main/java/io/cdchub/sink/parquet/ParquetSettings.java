@@ -26,9 +26,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param topics         change topics to read; empty reads every change topic
  * @param topicPattern   a regex over topic names, instead of {@code topics}
  * @param groupId        Kafka consumer group
- * @param batchSize      most records in one batch (one file per table, hour and partition per batch, at most)
- * @param rollIntervalMs longest a batch waits to fill: a new file per table at least this often while changes come
- * @param rollSizeBytes  a file grows to about this size before the next one starts (within a batch)
+ * @param batchSize      most records in one batch
+ * @param lingerMs       longest a batch waits to fill (its changes are staged for the open files, and the aggregates
+ *                       change in memory; nothing is visible or committed to Kafka before the roll)
+ * @param rollIntervalMs longest a file stays open: every open file is closed (and the aggregates written, and the Kafka
+ *                       offsets of their changes committed) at least this often while changes come
+ * @param maxStagedRows  the open files are also closed once this many changes wait in them (bounds the memory they take)
+ * @param rollSizeBytes  a file grows to about this size before the next one starts
  * @param compression    Parquet compression: snappy, zstd, gzip or uncompressed
  * @param tables         folder names per table, keyed by {@code schema.table} or {@code table}; default the table name
  * @param aggregates     streaming group-by aggregates by name (their folder under {@code path})
@@ -42,7 +46,9 @@ public record ParquetSettings(
         String topicPattern,
         @DefaultValue("cdc-hub-parquet") String groupId,
         @DefaultValue("10000") int batchSize,
+        @DefaultValue("1000") int lingerMs,
         @DefaultValue("60000") int rollIntervalMs,
+        @DefaultValue("500000") int maxStagedRows,
         @DefaultValue("134217728") long rollSizeBytes,
         @DefaultValue("snappy") String compression,
         Map<String, String> tables,
@@ -70,7 +76,9 @@ public record ParquetSettings(
         SinkProperties.requireSubscription(P, topics, topicPattern);
         SinkProperties.requireText(P + ".group-id", groupId);
         SinkProperties.requirePositive(P + ".batch-size", batchSize);
+        SinkProperties.requirePositive(P + ".linger-ms", lingerMs);
         SinkProperties.requirePositive(P + ".roll-interval-ms", rollIntervalMs);
+        SinkProperties.requirePositive(P + ".max-staged-rows", maxStagedRows);
         if (rollSizeBytes < 1024 * 1024) {
             throw new InvalidConfigurationException(P + ".roll-size-bytes", "must be at least 1048576 (1 MiB), but is " + rollSizeBytes);
         }

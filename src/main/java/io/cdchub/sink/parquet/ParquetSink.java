@@ -27,22 +27,28 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.FileAppender;
 
 /**
- * The Parquet {@link Sink}: each batch's change events (after the route's transforms) as Parquet files, one per source
- * table, hour of commit and Kafka partition (more when a file reaches {@code roll-size-bytes}), at
+ * The Parquet {@link Sink}: the change events (after the route's transforms) as Parquet files, one open file per source
+ * table, hour of commit and Kafka partition, at
  * {@code <path>/<prefix>/<table>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-<first offset>.parquet}; and the streaming
- * aggregates of {@code cdc.sink.parquet.aggregates} ({@link ParquetAggregates}), refreshed after each batch.
+ * aggregates of {@code cdc.sink.parquet.aggregates} ({@link ParquetAggregates}).
  *
- * <p><b>Durable per batch, idempotent by name.</b> A file is complete when {@link #write} returns (the runner commits
- * the batch's offsets only then), and its name is fixed by the batch's content: the first Kafka offset in it and the
- * commit hour of the changes. A batch written again (a retry, a restart before the commit) writes the same names and
- * replaces those files. Each row carries the change's LSN ({@code _version}) and Kafka offset, so a reader takes the
- * latest change per key (README: the current-rows query) whatever a replay left.
+ * <p><b>Rolled by size or time, not by batch.</b> A {@link Sink.Staging} sink: {@link #write} stages a batch's rows for
+ * their open files (and changes the aggregates in memory); {@link #commit} (every {@code roll-interval-ms}, or once
+ * {@code max-staged-rows} wait, run by the {@link io.cdchub.sink.SinkPipeline}) writes each open file whole, a new one
+ * starting whenever a file reaches {@code roll-size-bytes}, then the aggregates. Only then are the batches' Kafka offsets
+ * committed: a row is in a complete file before its offset is committed. The rows wait in memory rather than in open
+ * Parquet writers so that a commit that fails (the store down) can write the same files again.
+ *
+ * <p><b>Idempotent by name.</b> A file is named by its first row's Kafka offset (and the commit hour of its changes). After
+ * a crash, Kafka gives the changes after the last committed offset again: the first of them opened the lost files, so
+ * the restart writes the same names. Each row carries the change's LSN ({@code _version}) and Kafka offset, so a reader
+ * takes the latest change per key (README: the current-rows query) whatever a replay left.
  *
  * <p><b>Failures.</b> A value that does not fit its column (a text where PostgreSQL has an integer) is refused alone
  * (dead-lettered); a store that cannot be written (down, refusing the credentials, a full disk) is
  * {@link SinkUnavailableException}: retried without end, never dead-lettered.
  */
-public class ParquetSink implements Sink<ParquetSink.Item> {
+public class ParquetSink implements Sink<ParquetSink.Item>, Sink.Staging {
 
     public static final String NAME = "parquet";
     public static final String ROUTE_ID = "kafka-to-parquet";
@@ -81,6 +87,9 @@ public class ParquetSink implements Sink<ParquetSink.Item> {
     /** {@code <path>[/<prefix>]}: the change files' root. */
     private final String changesRoot;
     private final String root;
+    /** Open files by {@code <folder>dt=.../hour=.../<topic>-<partition>}: their rows, oldest first (guarded by this). */
+    private final Map<String, List<Row>> openFiles = new LinkedHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong stagedRows = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param root where the sink writes ({@code path} as the store's location: a local folder or {@code s3://bucket/prefix}),
@@ -202,16 +211,45 @@ public class ParquetSink implements Sink<ParquetSink.Item> {
     }
 
     @Override
-    public SinkWriteResult write(SinkRequest<Item> request) {
+    public synchronized SinkWriteResult write(SinkRequest<Item> request) {
+        if (AGGREGATES.equals(request.target())) {
+            List<List<StreamingAggregate.Input>> inputs = new ArrayList<>(request.size());
+            request.items().forEach(item -> inputs.add(((AggregateInputs) item).inputs()));
+            aggregates.apply(inputs); // in memory; written at the commit, after the change files
+            return SinkWriteResult.allWritten(0); // the changes themselves are counted with their files
+        }
+        List<Row> rows = openFiles.computeIfAbsent(request.target(), t -> new ArrayList<>());
+        request.items().forEach(item -> rows.add((Row) item));
+        stagedRows.addAndGet(request.size());
+        return SinkWriteResult.allWritten(request.size());
+    }
+
+    @Override
+    public Staging staging() {
+        return this;
+    }
+
+    @Override
+    public java.time.Duration commitInterval() {
+        return java.time.Duration.ofMillis(settings.rollIntervalMs());
+    }
+
+    @Override
+    public boolean commitWanted() {
+        return stagedRows.get() >= settings.maxStagedRows();
+    }
+
+    /** Writes every open file, then the changed aggregates; what fails stays staged and is written whole by the next commit. */
+    @Override
+    public synchronized void commit() {
         try {
-            if (AGGREGATES.equals(request.target())) {
-                List<List<StreamingAggregate.Input>> inputs = new ArrayList<>(request.size());
-                request.items().forEach(item -> inputs.add(((AggregateInputs) item).inputs()));
-                aggregates.apply(inputs);
-                return SinkWriteResult.allWritten(0); // the changes themselves are counted with their files
+            for (java.util.Iterator<Map.Entry<String, List<Row>>> files = openFiles.entrySet().iterator(); files.hasNext(); ) {
+                Map.Entry<String, List<Row>> file = files.next();
+                writeFiles(file.getKey(), file.getValue());
+                stagedRows.addAndGet(-file.getValue().size());
+                files.remove();
             }
-            writeFiles(request);
-            return SinkWriteResult.allWritten(request.size());
+            aggregates.save();
         } catch (SinkUnavailableException | SinkRequestRefusedException | RejectedRecordException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -223,18 +261,36 @@ public class ParquetSink implements Sink<ParquetSink.Item> {
     /** Rows check their file's size this often: asking the writer for its length costs a little. */
     private static final int SIZE_CHECK_ROWS = 1000;
 
-    private void writeFiles(SinkRequest<Item> request) {
-        List<Item> rows = request.items();
+    /**
+     * Writes an open file's rows: a new file (named by its first row) whenever one reaches the roll size or the table's
+     * columns change. Sizes are checked at fixed row counts within a file, so the same rows are cut the same way again.
+     */
+    private void writeFiles(String base, List<Row> rows) {
         int next = 0;
         while (next < rows.size()) {
-            Row first = (Row) rows.get(next);
-            String location = request.target() + '-' + fileOffset(first) + ".parquet";
-            FileAppender<Record> appender = files.open(location, new Schema(first.record().struct().fields()));
+            Row first = rows.get(next);
+            String location = base + '-' + fileOffset(first) + ".parquet";
+            org.apache.iceberg.types.Types.StructType struct = first.record().struct();
+            FileAppender<Record> appender = files.open(location, new Schema(struct.fields()));
             try (appender) {
-                do {
-                    appender.add(((Row) rows.get(next)).record());
+                int inFile = 0;
+                // each batch's rows share one struct: compare the columns once per batch, not per row
+                org.apache.iceberg.types.Types.StructType sameColumns = struct;
+                while (true) {
+                    appender.add(rows.get(next).record());
                     next++;
-                } while (next < rows.size() && (next % SIZE_CHECK_ROWS != 0 || appender.length() < settings.rollSizeBytes()));
+                    inFile++;
+                    if (next == rows.size() || inFile % SIZE_CHECK_ROWS == 0 && appender.length() >= settings.rollSizeBytes()) {
+                        break;
+                    }
+                    org.apache.iceberg.types.Types.StructType columns = rows.get(next).record().struct();
+                    if (columns != sameColumns) {
+                        if (!columns.equals(struct)) {
+                            break; // a column was added: the next file has the new schema
+                        }
+                        sameColumns = columns;
+                    }
+                }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("Cannot write " + location + ": " + e.getMessage(), e);
             }
