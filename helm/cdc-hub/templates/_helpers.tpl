@@ -193,6 +193,18 @@ Checks that need more than one value (values.schema.json checks single values)
 {{- fail "source.csvImport.enabled needs source.replicas: 1: two pods watching one folder would load a file twice" }}
 {{- end }}
 {{- end }}
+{{- $logical := dig "cdc" "source" "enabled" true .Values.config }}
+{{- $polling := dig "cdc" "polling" "enabled" false .Values.config }}
+{{- if $polling }}
+{{- if not .Values.source.enabled }}
+{{- fail "config.cdc.polling.enabled needs source.enabled: the polling source runs in the source pod (the workers never poll)" }}
+{{- end }}
+{{- if gt (int .Values.source.replicas) 1 }}
+{{- fail "config.cdc.polling.enabled needs source.replicas: 1: the polling source has no leader election, two pods would both poll" }}
+{{- end }}
+{{- else if and .Values.source.enabled (not $logical) }}
+{{- fail "config.cdc.source.enabled=false leaves the source pod capturing nothing: set config.cdc.polling.enabled=true (with its tables) or source.enabled=false" }}
+{{- end }}
 {{- if and .Values.ingress.enabled (not .Values.workers.enabled) }}
 {{- fail "ingress.enabled needs workers.enabled: the Ingress routes to the workers (API, gateway)" }}
 {{- end }}
@@ -334,8 +346,10 @@ spec:
           env:
             {{- include "cdc-hub.commonEnv" $root | nindent 12 }}
             {{- if $isSource }}
+            # the logical-replication source, unless config.cdc.source.enabled is false (a database without logical
+            # replication, polled by config.cdc.polling): env beats the mounted application.yaml, so it is read here
             - name: CDC_SOURCE_ENABLED
-              value: "true"
+              value: {{ dig "cdc" "source" "enabled" true $root.Values.config | quote }}
             - name: CDC_SOURCE_NAME
               value: {{ $values.name | quote }}
             - name: CDC_SOURCE_DATABASE_HOSTNAME
@@ -410,6 +424,9 @@ spec:
               value: "true"
             {{- else }}
             - name: CDC_SOURCE_ENABLED
+              value: "false"
+            # the polling source (config.cdc.polling) runs in the source pod only: the workers read the same ConfigMap
+            - name: CDC_POLLING_ENABLED
               value: "false"
             # the workers take connector definitions (API) and leave running them to the source
             - name: CDC_ADMIN_RUN_CONNECTORS

@@ -618,6 +618,43 @@ class HelmChartTest {
         assertThatThrownBy(() -> render(Map.of("source", Map.of("csvImport", Map.of("schema", "Bad-Schema"))))).hasMessageContaining("schema");
     }
 
+    /**
+     * The polling source through {@code config:} (README "Helm chart": polling source): its settings in the ConfigMap, run
+     * by the source pod only, its password the chart's database password (cdc.polling.database unset: it uses
+     * cdc.source.database.*), and the logical source off through the same {@code config:} block.
+     */
+    @Test
+    void pollingSourceThroughConfigRunsInTheSourcePodOnly() {
+        Map<String, Object> polling = Map.of("enabled", true, "poll-interval", "2s",
+                "tables", List.of(Map.of("table", "shop.orders", "watermark-column", "updated_at", "soft-delete-column", "deleted")));
+        Rendered r = render(Map.of("config", Map.of("cdc", Map.of("source", Map.of("enabled", false), "polling", polling))));
+
+        String application = r.get(ConfigMap.class, FULLNAME + "-config").getData().get("application.yaml");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cdc = (Map<String, Object>) new Yaml().<Map<String, Object>>load(application).get("cdc");
+        assertThat(cdc.get("polling")).isEqualTo(polling);
+        assertThat(application).doesNotContain("password");
+
+        Map<String, EnvVar> sourceEnv = env(r.get(Deployment.class, FULLNAME + "-source"));
+        // env beats the mounted application.yaml: the source pod's CDC_SOURCE_ENABLED follows config.cdc.source.enabled
+        assertThat(value(sourceEnv, "CDC_SOURCE_ENABLED")).isEqualTo("false");
+        assertThat(sourceEnv).doesNotContainKey("CDC_POLLING_ENABLED");
+        assertThat(value(sourceEnv, "CDC_SOURCE_DATABASE_HOSTNAME")).isEqualTo("postgres");
+        assertSecretRef(sourceEnv, "CDC_SOURCE_DATABASE_PASSWORD", FULLNAME + "-credentials", "database-password", false);
+        // the workers read the same ConfigMap: they must not poll too (duplicates, and no database settings there)
+        assertThat(value(env(r.get(Deployment.class, FULLNAME + "-workers")), "CDC_POLLING_ENABLED")).isEqualTo("false");
+        assertThat(value(env(render(Map.of()).get(Deployment.class, FULLNAME + "-workers")), "CDC_POLLING_ENABLED")).isEqualTo("false");
+
+        // the polling source has no leader election: one source pod, and a source pod at all
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("replicas", 2, "leaderElection", Map.of("enabled", true)),
+                "config", Map.of("cdc", Map.of("polling", polling))))).hasMessageContaining("source.replicas: 1");
+        assertThatThrownBy(() -> render(Map.of("source", Map.of("enabled", false),
+                "config", Map.of("cdc", Map.of("polling", polling))))).hasMessageContaining("source.enabled");
+        // a source pod with neither source captures nothing
+        assertThatThrownBy(() -> render(Map.of("config", Map.of("cdc", Map.of("source", Map.of("enabled", false))))))
+                .hasMessageContaining("config.cdc.polling.enabled");
+    }
+
     /** The real-time gateway (issue 4): on in the workers with its JWT secret from the Secret, off in the source. */
     @Test
     void gatewayInTheWorkersWithItsSecret() {

@@ -47,6 +47,33 @@ class PollingPropertiesTest {
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageStartingWith("cdc.polling.margin ");
     }
 
+    /** The Helm chart passes the source's database as CDC_SOURCE_DATABASE_* env, its password from the Secret. */
+    private static SourceProperties.Database bound(String prefix, java.util.Map<String, Object> environment) {
+        var sources = org.springframework.boot.context.properties.source.ConfigurationPropertySources.from(
+                new org.springframework.core.env.SystemEnvironmentPropertySource("env", environment));
+        return new org.springframework.boot.context.properties.bind.Binder(sources).bindOrCreate(prefix, SourceProperties.Database.class);
+    }
+
+    @Test
+    void withoutAHostOfItsOwnThePolledDatabaseIsTheSourcesPasswordIncluded() {
+        java.util.Map<String, Object> chart = java.util.Map.of("CDC_SOURCE_DATABASE_HOSTNAME", "postgres", "CDC_SOURCE_DATABASE_DBNAME", "shop",
+                "CDC_SOURCE_DATABASE_USER", "cdc", "CDC_SOURCE_DATABASE_PASSWORD", "from-the-secret");
+        SourceProperties.Database source = bound("cdc.source.database", chart);
+        SourceProperties.Database polled = polling(List.of(table("orders", "updated_at")), 10, Duration.ofSeconds(1)).databaseOr(source);
+        assertThat(polled).isEqualTo(source);
+        assertThat(polled.password()).isEqualTo("from-the-secret");
+
+        // a host of its own: none of the source's settings, the password included (source.extraEnv CDC_POLLING_DATABASE_PASSWORD)
+        java.util.Map<String, Object> own = new java.util.HashMap<>(chart);
+        own.putAll(java.util.Map.of("CDC_POLLING_DATABASE_HOSTNAME", "replica", "CDC_POLLING_DATABASE_DBNAME", "shop",
+                "CDC_POLLING_DATABASE_USER", "reader", "CDC_POLLING_DATABASE_PASSWORD", "the-replicas"));
+        SourceProperties.Database replica = bound("cdc.polling.database", own);
+        PollingProperties withReplica = new PollingProperties(true, "polling", replica, List.of(table("orders", "updated_at")),
+                Duration.ofSeconds(1), 10, Duration.ofSeconds(1), 1000, SourceProperties.OffsetStore.FILE, "offsets", Duration.ofSeconds(30));
+        assertThat(withReplica.databaseOr(source).password()).isEqualTo("the-replicas");
+        assertThat(withReplica.databaseOr(source).hostname()).isEqualTo("replica");
+    }
+
     @Test
     void offUnlessEnabledAndThenNothingIsChecked() {
         assertThat(new PollingProperties(false, null, DATABASE, null, null, 0, null, -1, null, null, null).tables()).isEmpty();
