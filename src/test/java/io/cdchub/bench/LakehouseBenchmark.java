@@ -293,11 +293,20 @@ public final class LakehouseBenchmark {
         }
     }
 
-    private static long records(Catalog catalog, TableIdentifier id) {
+    /** The table polled for the route's commits: loaded once, then refreshed (a refresh re-reads metadata only when it moved). */
+    private org.apache.iceberg.Table polled;
+
+    private long records(Catalog catalog, TableIdentifier id) {
         try {
-            Snapshot current = catalog.loadTable(id).currentSnapshot();
+            if (polled == null || !polled.name().endsWith(id.toString())) {
+                polled = catalog.loadTable(id);
+            } else {
+                polled.refresh();
+            }
+            Snapshot current = polled.currentSnapshot();
             return current == null ? 0 : Long.parseLong(current.summary().getOrDefault("total-records", "0"));
         } catch (RuntimeException e) {
+            polled = null;
             return -1; // not created yet
         }
     }
