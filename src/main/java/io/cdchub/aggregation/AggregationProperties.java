@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         consumer routes to match (definitions made through another instance arrive within this)
  * @param checkInterval    how often an overdue window (max_time passed, e.g. its timer was on a crashed instance) is
  *                         completed, and how often a completed window left behind is picked up
+ * @param batchSize        most records a consumer route reads in one Kafka poll, and so adds to its window in one Redis
+ *                         step
  * @param lockLease        lease of the lock an instance holds while it runs a consumer's pipeline; renewed while the run
  *                         lasts, taken over by another instance when it expires (its holder died)
  * @param runHistory       runs kept per consumer (shown by GET /consumer/info)
@@ -30,6 +32,7 @@ public record AggregationProperties(
         @DefaultValue("cdc-hub:aggregation") String keyPrefix,
         @DefaultValue("5s") Duration syncInterval,
         @DefaultValue("1s") Duration checkInterval,
+        @DefaultValue("1000") int batchSize,
         @DefaultValue("30s") Duration lockLease,
         @DefaultValue("20") int runHistory,
         @DefaultValue Retry retry,
@@ -50,6 +53,9 @@ public record AggregationProperties(
         }
         positive("cdc.aggregation.sync-interval", syncInterval);
         positive("cdc.aggregation.check-interval", checkInterval);
+        if (batchSize < 1 || batchSize > 10000) {
+            throw new InvalidConfigurationException("cdc.aggregation.batch-size", "must be 1-10000, but is " + batchSize);
+        }
         if (lockLease.toMillis() < 1000) {
             throw new InvalidConfigurationException("cdc.aggregation.lock-lease", "must be at least 1s, but is " + lockLease);
         }

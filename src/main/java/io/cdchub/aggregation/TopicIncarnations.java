@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.apache.camel.Exchange;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.slf4j.Logger;
@@ -23,9 +22,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>The broker is asked only when it can matter, never per record: for the first record of a partition this process
  * sees for the consumer, and for a record whose offset is below the previous one of its partition (the consumer was
- * reset, or the topic is new). A failed look-up fails the record, which is retried without committing.
+ * reset, or the topic is new). A failed look-up fails the poll, which is retried without committing.
  */
-@Component("topicIncarnations")
+@Component
 public class TopicIncarnations {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicIncarnations.class);
@@ -40,18 +39,22 @@ public class TopicIncarnations {
         this.admin = admin;
     }
 
-    public void check(Exchange exchange) {
-        AggregationEvent event = exchange.getMessage().getBody(AggregationEvent.class);
-        String consumerId = exchange.getProperty(WindowAggregation.CONSUMER, String.class);
-        if (event == null || consumerId == null || event.offset() < 0) {
+    /**
+     * Checks a run of a poll's records of one partition, in offset order.
+     *
+     * @param first      the run's first record
+     * @param lastOffset the offset of its last record
+     */
+    public void check(String consumerId, AggregationEvent first, long lastOffset) {
+        if (first.offset() < 0) {
             return;
         }
-        String key = consumerId + "|" + event.partitionKey();
+        String key = consumerId + "|" + first.partitionKey();
         Long previous = lastOffsets.get(key);
-        if (previous == null || event.offset() < previous) {
-            verify(consumerId, event.topic());
+        if (previous == null || first.offset() < previous) {
+            verify(consumerId, first.topic());
         }
-        lastOffsets.put(key, event.offset());
+        lastOffsets.put(key, lastOffset);
     }
 
     /** Compares the topic's id with the one stored with the consumer's offsets; drops the offsets when it changed. */

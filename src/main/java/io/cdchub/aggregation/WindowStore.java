@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.apache.camel.spi.OptimisticLockingAggregationRepository.OptimisticLockingException;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -32,59 +31,102 @@ import org.springframework.stereotype.Component;
 @Component
 public class WindowStore {
 
-    /** Adds events to the open window or, in mode 'complete', adds and moves it to the completed windows. */
-    private static final RedisScript<Long> STORE = new DefaultRedisScript<>("""
-            -- KEYS: meta, events, lsns, offsets, doneMeta, doneEvents, doneLsns, pending
-            -- ARGV: mode, expectedVersion ('' = new, '*' = write straight to the done keys), windowId, firstEventAt, now, n,
-            --       then per event: partitionKey, offset, key, lsn, value
-            local mode, expected = ARGV[1], ARGV[2]
-            local meta, events, lsns = KEYS[1], KEYS[2], KEYS[3]
-            if expected == '*' then meta, events, lsns = KEYS[5], KEYS[6], KEYS[7] end
+    /**
+     * Adds a poll's events to the open window, completing it (and the windows opened after it) each time its count reaches
+     * max_event: a poll is split exactly at the window's remaining room, in the events' order.
+     */
+    @SuppressWarnings("rawtypes")
+    private static final RedisScript<List> STORE = new DefaultRedisScript<>("""
+            -- KEYS: meta, events, lsns, offsets, pending, then per window slot: doneMeta, doneEvents, doneLsns
+            -- ARGV: expectedId, expectedVersion ('' = no open window), maxEvents, now, slots, then the slots' window ids (the
+            --       first is the open window's), n, then per event: partitionKey, offset, key, lsn, value
+            -- Returns {version, id} of the window left open ('' when none) followed by the ids of the windows completed, or
+            -- {'-1'} when the open window is not the expected one (another instance or the timer changed it)
+            local meta, events, lsns, offsets, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
             local version = redis.call('HGET', meta, 'version')
-            if expected == '' or expected == '*' then
-              if version and expected == '' then return -1 end
-            elseif version ~= expected then
-              return -1
+            if ARGV[2] == '' then
+              if version then return {'-1'} end
+            elseif version ~= ARGV[2] or redis.call('HGET', meta, 'id') ~= ARGV[1] then
+              return {'-1'}
             end
             local function newer(a, b)
               if #a ~= #b then return #a > #b end
               return a >= b
             end
-            local added, i = 0, 7
-            for e = 1, tonumber(ARGV[6]) do
+            local max, now, slots = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+            local open, count, slot, changed = version and true or false, 0, 1, false
+            if open then count = tonumber(redis.call('HGET', meta, 'count')) end
+            local completed = {}
+            -- the last offset per partition, read once and written once per call (a poll holds long runs of a partition)
+            local lastOffsets, moved = {}, {}
+            local i = 7 + slots
+            for e = 1, tonumber(ARGV[6 + slots]) do
               local pk, off, key, lsn, value = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
               i = i + 5
-              local last = redis.call('HGET', KEYS[4], pk)
-              if (not last) or tonumber(off) > tonumber(last) then
-                redis.call('HSET', KEYS[4], pk, off)
-                added = added + 1
+              local last = lastOffsets[pk]
+              if last == nil then
+                last = tonumber(redis.call('HGET', offsets, pk)) or -1
+                lastOffsets[pk] = last
+              end
+              off = tonumber(off)
+              if off > last then
+                moved[pk] = true
+                lastOffsets[pk] = off
+                if not open then
+                  redis.call('HSET', meta, 'id', ARGV[5 + slot], 'first', now, 'count', 0, 'version', 0)
+                  open, count = true, 0
+                end
+                changed = true
                 local current = redis.call('HGET', lsns, key)
                 if (not current) or newer(lsn, current) then
                   redis.call('HSET', lsns, key, lsn)
                   redis.call('HSET', events, key, value)
                 end
+                count = count + 1
+                if count >= max then
+                  local done = 5 + 3 * (slot - 1)
+                  redis.call('HSET', meta, 'count', count, 'completed', now)
+                  redis.call('HINCRBY', meta, 'version', 1)
+                  redis.call('RENAME', meta, KEYS[done + 1])
+                  if redis.call('EXISTS', events) == 1 then redis.call('RENAME', events, KEYS[done + 2]) end
+                  if redis.call('EXISTS', lsns) == 1 then redis.call('RENAME', lsns, KEYS[done + 3]) end
+                  redis.call('RPUSH', pending, ARGV[5 + slot])
+                  completed[#completed + 1] = ARGV[5 + slot]
+                  slot, open, changed = slot + 1, false, false
+                end
               end
             end
-            if not version then
-              if added == 0 then return 0 end
-              redis.call('HSET', meta, 'id', ARGV[3], 'first', ARGV[4], 'count', 0, 'version', 0)
+            for pk in pairs(moved) do
+              redis.call('HSET', offsets, pk, string.format('%d', lastOffsets[pk]))
             end
-            local count = redis.call('HINCRBY', meta, 'count', added)
-            local v = redis.call('HINCRBY', meta, 'version', 1)
-            if mode == 'complete' then
-              if count == 0 then
-                redis.call('DEL', meta, events, lsns)
-                return 0
+            local result = {'', ''}
+            if open then
+              local v = version
+              if changed then
+                redis.call('HSET', meta, 'count', count)
+                v = redis.call('HINCRBY', meta, 'version', 1)
               end
-              redis.call('HSET', meta, 'completed', ARGV[5])
-              if expected ~= '*' then
-                redis.call('RENAME', KEYS[1], KEYS[5])
-                if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[6]) end
-                if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[7]) end
-              end
-              redis.call('RPUSH', KEYS[8], ARGV[3])
+              result = {tostring(v), ARGV[5 + slot]}
             end
-            return v
+            for _, id in ipairs(completed) do result[#result + 1] = id end
+            return result
+            """, List.class);
+
+    /** Completes the open window (the timer: max_time passed) when it is still the one read. */
+    private static final RedisScript<Long> COMPLETE = new DefaultRedisScript<>("""
+            -- KEYS: meta, events, lsns, doneMeta, doneEvents, doneLsns, pending; ARGV: id, version, now
+            if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'version') ~= ARGV[2] then return 0 end
+            if tonumber(redis.call('HGET', KEYS[1], 'count')) == 0 then
+              redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+              return 0
+            end
+            redis.call('HSET', KEYS[1], 'completed', ARGV[3])
+            redis.call('HINCRBY', KEYS[1], 'version', 1)
+            redis.call('RENAME', KEYS[1], KEYS[4])
+            if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[5]) end
+            if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('RENAME', KEYS[3], KEYS[6]) end
+            redis.call('RPUSH', KEYS[7], ARGV[1])
+            return 1
             """, Long.class);
 
     private static final RedisScript<Long> FINISH = new DefaultRedisScript<>("""
@@ -142,46 +184,84 @@ public class WindowStore {
         return prefix + ":{" + consumerId + "}:" + suffix;
     }
 
-    private List<String> windowKeys(String consumerId, String windowId) {
-        String done = "done:" + windowId;
-        return List.of(key(consumerId, "window"), key(consumerId, "window:events"), key(consumerId, "window:lsns"),
-                key(consumerId, "offsets"), key(consumerId, done), key(consumerId, done + ":events"),
-                key(consumerId, done + ":lsns"), key(consumerId, "pending"));
-    }
-
     /**
-     * Writes the window's pending events (skipping records already aggregated, keeping the latest LSN per key) and,
-     * with {@code complete}, moves it to the consumer's completed windows; all in one atomic step that fails when
-     * another instance changed the window since it was read.
+     * Adds a poll's events (in their order) to the consumer's open window, in one atomic step: records already aggregated
+     * are skipped by their offset, the latest LSN of a key wins, and each time the window's count reaches
+     * {@code maxEvents} it is completed and a new one opened for the events after it.
      *
-     * @return the window's new version (0 when nothing was stored: every event had been aggregated before)
-     * @throws OptimisticLockingException when the window changed meanwhile (Camel's aggregator then tries again)
+     * @param open the open window as last seen (its id and version; null when none was open), from {@link #open} or
+     *             from the previous call's {@link Stored#open()}
+     * @return what is open now and what was completed, or null when the open window is not {@code open} any more (it was
+     *         completed by the timer or changed by another instance): read it again and retry
      */
-    public long store(Window window, boolean complete) {
-        List<String> args = new ArrayList<>();
-        args.add(complete ? "complete" : "add");
-        args.add(window.version() == Window.NEW ? (complete ? "*" : "") : String.valueOf(window.version()));
-        args.add(window.windowId());
-        args.add(String.valueOf(window.firstEventAt()));
+    public Stored add(String consumerId, Window open, List<AggregationEvent> events, int maxEvents) {
+        int slots = 2 + (events.size() - 1) / maxEvents;
+        List<String> keys = new ArrayList<>(5 + 3 * slots);
+        keys.add(key(consumerId, "window"));
+        keys.add(key(consumerId, "window:events"));
+        keys.add(key(consumerId, "window:lsns"));
+        keys.add(key(consumerId, "offsets"));
+        keys.add(key(consumerId, "pending"));
+        List<String> args = new ArrayList<>(7 + slots + 5 * events.size());
+        args.add(open == null ? "" : open.windowId());
+        args.add(open == null ? "" : String.valueOf(open.version()));
+        args.add(String.valueOf(maxEvents));
         args.add(String.valueOf(System.currentTimeMillis()));
-        args.add(String.valueOf(window.pending().size()));
-        for (AggregationEvent event : window.pending()) {
-            args.add(event.partitionKey());
+        args.add(String.valueOf(slots));
+        for (int slot = 0; slot < slots; slot++) {
+            String windowId = slot == 0 && open != null ? open.windowId() : UUID.randomUUID().toString();
+            keys.add(key(consumerId, "done:" + windowId));
+            keys.add(key(consumerId, "done:" + windowId + ":events"));
+            keys.add(key(consumerId, "done:" + windowId + ":lsns"));
+            args.add(windowId);
+        }
+        args.add(String.valueOf(events.size()));
+        String partitionKey = null;
+        AggregationEvent previous = null;
+        for (AggregationEvent event : events) {
+            if (previous == null || previous.partition() != event.partition() || !previous.topic().equals(event.topic())) {
+                partitionKey = event.partitionKey();
+            }
+            previous = event;
+            args.add(partitionKey);
             args.add(String.valueOf(event.offset()));
             args.add(event.key());
             args.add(event.lsn());
             args.add(WindowEvents.stored(event));
         }
-        Long version = redis.execute(STORE, windowKeys(window.consumerId(), window.windowId()), args.toArray());
-        if (version == null || version < 0) {
-            throw new OptimisticLockingException();
+        List<?> result = redis.execute(STORE, keys, args.toArray());
+        if (result == null || result.isEmpty() || "-1".equals(result.get(0))) {
+            return null;
         }
-        if (complete) {
-            window.markCompleted();
-        } else {
-            window.stored(version);
+        String version = (String) result.get(0);
+        Window now = version.isEmpty() ? null : new Window(consumerId, (String) result.get(1), 0, Long.parseLong(version), 0);
+        List<String> completed = new ArrayList<>(result.size() - 2);
+        for (int i = 2; i < result.size(); i++) {
+            completed.add((String) result.get(i));
         }
-        return version;
+        return new Stored(now, completed);
+    }
+
+    /**
+     * What {@link #add} left: the open window (id and version only; null when none is open) and the ids of the windows it
+     * completed, oldest first.
+     */
+    public record Stored(Window open, List<String> completed) {
+    }
+
+    /**
+     * Completes the open window (max_time passed since its first event), unless it changed since it was read.
+     *
+     * @return whether it was completed (and is now the newest of the consumer's completed windows)
+     */
+    public boolean complete(Window open) {
+        String consumerId = open.consumerId();
+        String done = "done:" + open.windowId();
+        Long completed = redis.execute(COMPLETE, List.of(key(consumerId, "window"), key(consumerId, "window:events"),
+                        key(consumerId, "window:lsns"), key(consumerId, done), key(consumerId, done + ":events"),
+                        key(consumerId, done + ":lsns"), key(consumerId, "pending")),
+                open.windowId(), String.valueOf(open.version()), String.valueOf(System.currentTimeMillis()));
+        return completed != null && completed == 1;
     }
 
     /** The open window as stored, without its events; null when there is none. */

@@ -7,7 +7,7 @@ import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends single records of a sink batch to the shared dead-letter route (which adds the reason and the
+ * Sends single records of a batch (a sink's, an aggregation consumer's) to the shared dead-letter route (which adds the reason and the
  * original topic/partition/offset as headers). A copy is sent so the batch keeps the record's commit
  * handle; a record is dead-lettered once even when its batch is retried.
  */
@@ -34,8 +34,22 @@ public class SinkDeadLetters {
      *                                  so the record is never lost
      */
     public void send(Exchange record, Throwable reason, String routeId, String endpoint, SinkMetrics metrics) {
+        if (send(record, reason, routeId, endpoint)) {
+            metrics.deadLetter();
+            LOG.warn("Dead-lettered {} from sink {}: {}", ChangeEvent.origin(record), metrics.sink(), reason.getMessage());
+        }
+    }
+
+    /**
+     * Sends one record of a batch (of any route reading change topics in batches) to the dead-letter route.
+     *
+     * @return false when the record had been dead-lettered already (by an earlier attempt at its batch)
+     * @throws SinkUnavailableException when the dead letter cannot be written: the batch is then retried, so the record
+     *                                  is never lost
+     */
+    public boolean send(Exchange record, Throwable reason, String routeId, String endpoint) {
         if (isDeadLettered(record)) {
-            return;
+            return false;
         }
         Exchange letter = record.copy();
         letter.setProperty(Exchange.EXCEPTION_CAUGHT, reason);
@@ -47,7 +61,6 @@ public class SinkDeadLetters {
                     + letter.getException().getMessage(), letter.getException());
         }
         record.setProperty(DEAD_LETTERED, true);
-        metrics.deadLetter();
-        LOG.warn("Dead-lettered {} from sink {}: {}", ChangeEvent.origin(record), metrics.sink(), reason.getMessage());
+        return true;
     }
 }

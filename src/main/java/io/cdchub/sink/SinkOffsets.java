@@ -30,6 +30,22 @@ public class SinkOffsets {
         }
         List<Object> records = new java.util.ArrayList<>();
         batches.forEach(written -> records.addAll((List<?>) written));
+        commitRecords(records);
+    }
+
+    /**
+     * Commits a batch that is done as a whole (the body of a batching Kafka consumer's exchange): route step
+     * {@code commit-aggregated-offsets} of the aggregation consumers, after the poll is in Redis.
+     */
+    public void commitPoll(Exchange poll) {
+        List<?> records = poll.getMessage().getBody(List.class);
+        if (records != null && !records.isEmpty()) {
+            commitRecords(records);
+        }
+    }
+
+    /** For every partition of the records, commits up to its last record. */
+    private void commitRecords(List<?> records) {
         // From the end: the first record met of a partition is its last; a record of a partition already met
         // (the usual case: a batch holds long runs of one partition) costs two header reads and no more.
         Map<List<Object>, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
@@ -56,8 +72,8 @@ public class SinkOffsets {
         try {
             lastPerPartition.values().forEach(KafkaManualCommit::commit);
         } catch (KafkaException e) {
-            // e.g. the group rebalanced during a long outage: the batch is read again and written again,
-            // which changes nothing (the sinks are idempotent by LSN).
+            // e.g. the group rebalanced during a long outage: the batch is read again and written again, which
+            // changes nothing (the sinks are idempotent by LSN; aggregation skips records by their offsets in Redis).
             LOG.warn("Could not commit the offsets of a written batch ({}); it will be read and written again", e.toString());
         }
     }

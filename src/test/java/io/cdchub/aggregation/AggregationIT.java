@@ -130,6 +130,28 @@ class AggregationIT {
     }
 
     @Test
+    void aPollIsSplitExactlyWhereItsWindowsReachMaxEvent() {
+        createTargetTable("split_rows");
+        String topic = "agg-it.split";
+        // on the topic before the consumer starts: one poll reads all 10, and so 4 + 4 complete two windows and 2 stay open
+        List<TopicWriter.Out> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            records.add(event("src", "split_rows", "c", i, "v" + i, 100 + i));
+        }
+        TopicWriter.write(topic, records);
+        assertThat(call(app, "POST", "/consumer/start", consumerBody("split", topic, "target", 4, 3600, "sync")).status()).isEqualTo(201);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> runs(app, "split").size() == 2
+                && call(app, "GET", "/consumer/info/split", null).body().path("pending_windows").asInt() == 0);
+        assertThat(runs(app, "split")).allSatisfy(run -> {
+            assertThat(run.path("status").asText()).isEqualTo("ok");
+            assertThat(run.path("events").asInt()).isEqualTo(4);
+        });
+        assertThat(rows("split_rows")).containsOnlyKeys(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(call(app, "GET", "/consumer/info/split", null).body().path("window").path("events").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void timeTriggerCompletesAWindowMaxTimeAfterItsFirstEvent() {
         createTargetTable("time_rows");
         String topic = "agg-it.time";

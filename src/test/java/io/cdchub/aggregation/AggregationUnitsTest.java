@@ -37,7 +37,7 @@ class AggregationUnitsTest {
             "maria", new TargetConnection("jdbc:mariadb://db:3306/dw", "", "", Map.of("src.orders", "dw.orders_copy")),
             "hook", new TargetConnection("https://hooks.example.com/x", "", "", Map.of())));
     private static final AggregationProperties LIMITS = new AggregationProperties(true, "cdc-hub:aggregation", java.time.Duration.ofSeconds(5),
-            java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 20, new AggregationProperties.Retry(500, 30000), 100000, 604800, 30000);
+            java.time.Duration.ofSeconds(1), 1000, java.time.Duration.ofSeconds(30), 20, new AggregationProperties.Retry(500, 30000), 100000, 604800, 30000);
     private static final String ISSUE_BODY = """
             {"consumer_id": "1", "kafka_topic": "db.public.person12", "pipeline_name": "first pipeline", "connection_id": "string", "max_event": 10, "max_time": 3600, "job_type": "sync", "auto_offset_reset": "earliest"}""";
 
@@ -191,7 +191,7 @@ class AggregationUnitsTest {
         assertThatThrownBy(() -> new ConnectionsProperties(Map.of("dw", new TargetConnection("jdbc:postgresql://x/y", "", "", Map.of("t", "a.b.c")))))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("cdc.connections.dw.tables.t");
         assertThatThrownBy(() -> new AggregationProperties(true, "bad prefix", java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(1),
-                java.time.Duration.ofSeconds(30), 20, new AggregationProperties.Retry(500, 30000), 1, 1, 1))
+                1000, java.time.Duration.ofSeconds(30), 20, new AggregationProperties.Retry(500, 30000), 1, 1, 1))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("cdc.aggregation.key-prefix");
         assertThat(CONNECTIONS.connections().get("string").toString()).doesNotContain("p");
         TargetConnection clickHouse = new ConnectionsProperties(Map.of("ch", new TargetConnection("clickhouses://ch.example:8443/dw", "", "", Map.of())))
