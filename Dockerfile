@@ -3,7 +3,12 @@
 # from Spring Boot's layered jar (dependencies first, so a code change rebuilds only the last layer).
 #
 #   docker build -t cdc-hub .
+#   docker build --build-arg ARTIFACT=lakehouse -t cdc-hub:lakehouse .   (with the Iceberg, Parquet and Delta Lake sinks)
 #   docker compose up            (the whole stack: docker-compose.yml)
+#
+# ARTIFACT picks the jar the image runs (README "Production artifacts"): empty (the default) for the production jar
+# cdc-hub-<version>.jar, "lakehouse" for cdc-hub-<version>-lakehouse.jar, the same application with the lakehouse sinks'
+# libraries (about 78 MiB more).
 #
 # Configuration comes from environment variables (Spring's relaxed binding, README "Configuration"):
 # CDC_KAFKA_BOOTSTRAP_SERVERS, CDC_SOURCE_DATABASE_HOSTNAME, ... Local state (file offset store) lives
@@ -13,6 +18,7 @@ ARG JAVA_VERSION=17
 
 # ---- build ---------------------------------------------------------------------------------------
 FROM eclipse-temurin:${JAVA_VERSION}-jdk AS build
+ARG ARTIFACT=
 WORKDIR /workspace
 COPY mvnw pom.xml ./
 COPY .mvn/ .mvn/
@@ -20,8 +26,11 @@ COPY src/main/ src/main/
 # the local Maven repository is a BuildKit cache: later builds download nothing that did not change
 RUN --mount=type=cache,target=/root/.m2 \
     chmod +x mvnw \
+    && case "${ARTIFACT}" in ""|lakehouse) ;; *) echo "ARTIFACT must be empty or lakehouse, not ${ARTIFACT}" >&2; exit 2 ;; esac \
     && ./mvnw -B -Dmaven.test.skip=true package \
-    && cp target/cdc-hub-*.jar /workspace/cdc-hub.jar \
+    && if [ -n "${ARTIFACT}" ]; then jar=$(ls target/cdc-hub-*-"${ARTIFACT}".jar); \
+       else jar=$(ls target/cdc-hub-*.jar | grep -v -- '-lakehouse\.jar$'); fi \
+    && cp "$jar" /workspace/cdc-hub.jar \
     && java -Djarmode=tools -jar /workspace/cdc-hub.jar extract --layers --destination /workspace/extracted
 
 # ---- run -----------------------------------------------------------------------------------------

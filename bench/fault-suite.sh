@@ -48,8 +48,7 @@ mkdir -p "$out"
 # the jar a user runs: package (tests skipped) into the build dir
 echo "[fault] packaging the jar (./mvnw ${mvn_args[*]} package -DskipTests)"
 ./mvnw "${mvn_args[@]}" package -DskipTests
-jars=("$build_dir"/cdc-hub-*.jar)
-cp "${jars[0]}" "$run_tmp/cdc-hub.jar"
+cp "$(production_jar "$build_dir")" "$run_tmp/cdc-hub.jar"
 
 if [ -z "${CDC_HUB_TEST_ELASTICSEARCH_HOME:-}" ]; then
   if ! compgen -G "$build_dir/elasticsearch/elasticsearch-*/bin/elasticsearch" > /dev/null; then

@@ -60,7 +60,7 @@ if [ "${BENCH_HUB_LAUNCH:-image}" = image ]; then
   echo "[bench] packaging cdc-hub and creating its class-data-sharing archive, as the image does"
   ./mvnw -q -o "-Dcdchub.build.dir=$build_dir" -Dmaven.test.skip=true package
   app="$run_tmp/app"
-  java -Djarmode=tools -jar "$build_dir"/cdc-hub-*.jar extract --destination "$app" > /dev/null
+  java -Djarmode=tools -jar "$(production_jar "$build_dir")" extract --destination "$app" > /dev/null
   hub_jar=$(ls "$app"/cdc-hub-*.jar)
   scripts/create-cds-archive.sh "$hub_jar" "$app/cdc-hub.jsa"
   bench_java_opts+=("-Dbench.hub-jar=$hub_jar" "-Dbench.hub-cds-archive=$app/cdc-hub.jsa")

@@ -8,6 +8,11 @@
 # harness's servers keep their data there (cdc-hub-pg-*, cdc-hub-kafka-*, ...), so a cleanup of /tmp/cdc-hub-* by a
 # concurrent test run cannot pull a folder away mid-run, and whatever the run leaves behind is stopped by pid.
 
+# The production jar a package build wrote into a build dir (cdc-hub-<version>.jar, not the -lakehouse one beside it)
+production_jar() { # build dir
+  ls "$1"/cdc-hub-*.jar | grep -v -- '-lakehouse\.jar$'
+}
+
 stop_pid() { # pid, what
   kill -0 "$1" 2> /dev/null || return 0
   echo "[bench] stopping the $2 (pid $1) this run left behind" >&2

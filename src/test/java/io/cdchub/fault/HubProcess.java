@@ -51,7 +51,10 @@ final class HubProcess {
         this.token = token;
     }
 
-    /** The repackaged jar next to the compiled classes on this JVM's class path ({@code <build dir>/cdc-hub-*.jar}). */
+    /**
+     * The production jar next to the compiled classes on this JVM's class path ({@code <build dir>/cdc-hub-<version>.jar},
+     * not the {@code -lakehouse} one beside it).
+     */
     static Path findJar() {
         String configured = System.getProperty("fault.jar");
         if (configured != null && !configured.isBlank()) {
@@ -61,7 +64,9 @@ final class HubProcess {
             Path p = Path.of(entry);
             if (p.getFileName() != null && p.getFileName().toString().equals("classes") && p.getParent() != null) {
                 try (var files = Files.list(p.getParent())) {
-                    var found = files.filter(f -> f.getFileName().toString().matches("cdc-hub-.*\\.jar")).findFirst();
+                    var found = files.map(f -> f.getFileName().toString())
+                            .filter(name -> name.matches("cdc-hub-.*\\.jar") && !name.endsWith("-lakehouse.jar")).findFirst()
+                            .map(p.getParent()::resolve);
                     if (found.isPresent()) {
                         return found.get();
                     }
