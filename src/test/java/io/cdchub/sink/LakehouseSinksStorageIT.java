@@ -24,7 +24,6 @@ import io.cdchub.source.SourceProperties;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.S3Server;
-import io.cdchub.testinfra.TempDirs;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,11 +48,7 @@ class LakehouseSinksStorageIT {
 
     /** {@code local} or {@code s3}: a fresh location for one test. */
     private static String location(String storage, String name) throws java.io.IOException {
-        if ("s3".equals(storage)) {
-            S3Server.shared().createBucket("lakestore");
-            return "s3://lakestore/" + name + "-" + System.nanoTime();
-        }
-        return TempDirs.create("cdc-hub-lakestore-").resolve(name).toString();
+        return S3Server.location(storage, "lakestore", name);
     }
 
     private static PostgresColumns catalog() {

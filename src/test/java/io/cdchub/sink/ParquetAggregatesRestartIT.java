@@ -21,7 +21,6 @@ import io.cdchub.source.SourceProperties;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.S3Server;
-import io.cdchub.testinfra.TempDirs;
 import org.apache.iceberg.io.FileIO;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,13 +46,7 @@ class ParquetAggregatesRestartIT {
     @ParameterizedTest
     @ValueSource(strings = {"local", "s3"})
     void aggregatesAreRecoveredAfterACrashAndAReplayIsNotCountedTwice(String storage) throws Exception {
-        String path;
-        if ("s3".equals(storage)) {
-            S3Server.shared().createBucket("lakeagg");
-            path = "s3://lakeagg/run-" + System.nanoTime();
-        } else {
-            path = TempDirs.create("cdc-hub-lakeagg-").resolve("parquet").toString();
-        }
+        String path = S3Server.location(storage, "lakeagg", "run");
         Map<String, ParquetSettings.Aggregate> aggregates = new LinkedHashMap<>();
         aggregates.put("by-country", new ParquetSettings.Aggregate("lakeagg.people", List.of("country"), new LinkedHashMap<>(Map.of("customers", "count"))));
         Map<String, String> positionMeasures = new LinkedHashMap<>();

@@ -21,7 +21,6 @@ import io.cdchub.source.SourceProperties;
 import io.cdchub.testinfra.PostgresServer;
 import io.cdchub.testinfra.RealServers;
 import io.cdchub.testinfra.S3Server;
-import io.cdchub.testinfra.TempDirs;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,13 +46,7 @@ class ParquetRollingIT {
     @ParameterizedTest
     @ValueSource(strings = {"local", "s3"})
     void smallBatchesShareAFileUntilItRollsAndACrashLosesAndDuplicatesNothing(String storage) throws Exception {
-        String path;
-        if ("s3".equals(storage)) {
-            S3Server.shared().createBucket("lakeroll");
-            path = "s3://lakeroll/run-" + System.nanoTime();
-        } else {
-            path = TempDirs.create("cdc-hub-lakeroll-").resolve("parquet").toString();
-        }
+        String path = S3Server.location(storage, "lakeroll", "run");
         ParquetSettings settings = new ParquetSettings(true, path, S3Server.shared().settings(), "raw", List.of(), null, "g", 100, 1000,
                 60000, 500000, 1048576L, "snappy", Map.of(), Map.of());
         LakehouseStorage store = settings.storage();

@@ -102,6 +102,18 @@ public final class S3Server {
         }
     }
 
+    /**
+     * A fresh location for one test of a lakehouse sink, by the storage a parameterized test names: {@code s3} (a prefix
+     * in {@code bucket} on the shared server) or {@code local} (a new temporary folder).
+     */
+    public static String location(String storage, String bucket, String name) throws java.io.IOException {
+        if ("s3".equals(storage)) {
+            shared().createBucket(bucket);
+            return "s3://" + bucket + "/" + name + "-" + System.nanoTime();
+        }
+        return TempDirs.create("cdc-hub-" + bucket + "-").resolve(name).toString();
+    }
+
     /** An S3 client on this server, for checks; close it. */
     public S3Client client() {
         return S3Client.builder().endpointOverride(URI.create(endpoint())).region(Region.of(REGION)).forcePathStyle(true)
