@@ -28,9 +28,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class SyncJob {
 
-    /** Debezium's placeholder for an unchanged TOASTed value: such a column is left as it is in the target. */
-    static final String UNAVAILABLE = ChangeEvent.UNAVAILABLE_VALUE;
-
     private final JdbcTargets targets;
     private final ClickHouseTargets clickHouse;
     private final ConnectionsProperties connections;
@@ -80,7 +77,7 @@ public class SyncJob {
         for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode value = field.getValue();
-            if (skipUnavailable && value.isTextual() && UNAVAILABLE.equals(value.asText())) {
+            if (skipUnavailable && ChangeEvent.isPlaceholder(value)) { // unchanged TOASTed value: left as it is in the target
                 continue;
             }
             values.put(field.getKey(), value.isNull() ? null

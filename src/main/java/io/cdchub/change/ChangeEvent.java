@@ -273,6 +273,16 @@ public final class ChangeEvent {
      * {@code before} when the table sends the old row (REPLICA IDENTITY FULL); otherwise the placeholder stays
      * (README: TOAST). {@code after} itself when nothing is replaced.
      */
+    /** Whether a row's value is Debezium's unchanged-TOAST placeholder (an array column's is a one-element array of it). */
+    public static boolean isUnchangedToast(JsonNode value) {
+        return isPlaceholder(value) || (value != null && value.isArray() && value.size() == 1 && isPlaceholder(value.get(0)));
+    }
+
+    /** Whether a value is the placeholder string itself. */
+    public static boolean isPlaceholder(JsonNode value) {
+        return value != null && value.isTextual() && UNAVAILABLE_VALUE.equals(value.textValue());
+    }
+
     public ObjectNode afterWithUnchangedToast() {
         ObjectNode row = after();
         if (row == null || before() == null) {
@@ -282,8 +292,7 @@ public final class ChangeEvent {
         for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode value = field.getValue();
-            boolean placeholder = UNAVAILABLE_VALUE.equals(value.asText(null))
-                    || (value.isArray() && value.size() == 1 && UNAVAILABLE_VALUE.equals(value.get(0).asText(null)));
+            boolean placeholder = isUnchangedToast(value);
             JsonNode old = before().get(field.getKey());
             if (placeholder && old != null && !old.equals(value)) {
                 if (out == null) {

@@ -101,4 +101,20 @@ class ChangeEventParseTest {
         assertThatThrownBy(() -> ChangeEvent.parse(record(value.replace("cdc-hub-polling", "postgresql"), "{\"id\":1}")))
                 .isInstanceOf(RejectedRecordException.class).hasMessageContaining("without source.lsn");
     }
+
+    @Test
+    void unchangedToastValuesComeFromBeforeWhenTheTableSendsIt() {
+        String source = ",\"source\":{\"schema\":\"s\",\"table\":\"t\",\"lsn\":9},\"op\":\"u\"}";
+        String placeholder = "\"" + ChangeEvent.UNAVAILABLE_VALUE + "\"";
+        String after = "{\"id\":1,\"doc\":" + placeholder + ",\"tags\":[" + placeholder + "],\"note\":\"new\"}";
+        ChangeEvent full = ChangeEvent.parse(record("{\"before\":{\"id\":1,\"doc\":\"old doc\",\"tags\":[\"a\",\"b\"],\"note\":\"old\"},"
+                + "\"after\":" + after + source, "{\"id\":1}"));
+        assertThat(full.afterWithUnchangedToast().toString()).isEqualTo("{\"id\":1,\"doc\":\"old doc\",\"tags\":[\"a\",\"b\"],\"note\":\"new\"}");
+
+        ChangeEvent keyOnly = ChangeEvent.parse(record("{\"before\":null,\"after\":" + after + source, "{\"id\":1}"));
+        assertThat(keyOnly.afterWithUnchangedToast().toString()).as("no old row: the placeholders stay").isEqualTo(after);
+        assertThat(ChangeEvent.isUnchangedToast(keyOnly.after().get("tags"))).isTrue();
+        assertThat(ChangeEvent.isPlaceholder(keyOnly.after().get("tags"))).isFalse();
+        assertThat(ChangeEvent.isPlaceholder(keyOnly.after().get("note"))).isFalse();
+    }
 }

@@ -90,7 +90,7 @@ public final class IcebergTypes {
         if (value == null || value.isNull()) {
             return null;
         }
-        if (type.typeId() != Type.TypeID.STRING && value.isTextual() && io.cdchub.change.ChangeEvent.UNAVAILABLE_VALUE.equals(value.textValue())) {
+        if (type.typeId() != Type.TypeID.STRING && io.cdchub.change.ChangeEvent.isPlaceholder(value)) {
             // the row's current value is not in the change; a text column keeps the placeholder (as in the other sinks),
             // but writing null or a made-up value here would overwrite what the table holds
             throw new RejectedRecordException("Column '" + column + "' is an unchanged TOASTed value that the change does not carry"

@@ -96,7 +96,7 @@ public record LakeColumn(String name, Kind kind, int precision, int scale) {
         if (json == null || json.isNull() || json.isMissingNode()) {
             return null;
         }
-        if (kind != Kind.STRING && json.isTextual() && ChangeEvent.UNAVAILABLE_VALUE.equals(json.textValue())) {
+        if (kind != Kind.STRING && ChangeEvent.isPlaceholder(json)) {
             return null;
         }
         try {
